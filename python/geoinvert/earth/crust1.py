@@ -153,7 +153,12 @@ def read_crust1(directory: str | Path) -> Crust1Region:
     lat = 89.5 - ilat
     lon = -179.5 + ilon
     return Crust1Region(
-        lon.astype(float), lat.astype(float), arrays["bnds"], arrays["vp"], arrays["vs"], arrays["rho"]
+        lon.astype(float),
+        lat.astype(float),
+        arrays["bnds"],
+        arrays["vp"],
+        arrays["vs"],
+        arrays["rho"],
     )
 
 
@@ -180,8 +185,8 @@ def write_region(region: Crust1Region, path: str | Path) -> None:
     """Write a region as the CSV format of the bundled package data (with citation header)."""
     header = (
         "CRUST1.0 region extracted by geoinvert.earth.crust1.extract_region\n"
-        "Source: Laske, Masters, Ma & Pasyanos (2013), Update on CRUST1.0 - A 1-degree Global Model\n"
-        "of Earth's Crust, Geophys. Res. Abstracts 15, EGU2013-2658. Values unchanged.\n"
+        "Source: Laske, Masters, Ma & Pasyanos (2013), Update on CRUST1.0 - A 1-degree Global\n"
+        "Model of Earth's Crust, Geophys. Res. Abstracts 15, EGU2013-2658. Values unchanged.\n"
         "Columns: lon, lat (deg, cell centres), then 9 values each of top (km, elevation of the\n"
         "layer top), vp (km/s), vs (km/s), rho (g/cm^3) for the layers: " + ", ".join(LAYER_NAMES)
     )
