@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 pytest.importorskip("h5py")
-from geoinvert.io import read_rf_h5  # noqa: E402
+from geoinvert.io import read_rf_h5
 
 RF_DIR = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "rf" / "oplo"
 needs_rf = pytest.mark.skipif(not RF_DIR.exists(), reason="shared OPLO receiver functions absent")

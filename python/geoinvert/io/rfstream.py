@@ -104,10 +104,10 @@ def read_rf_h5(path: str | Path, *, channel: str = "R") -> ReceiverFunctions:
     # Align every trace on its onset, keeping the window all traces share.
     before = min(onsets)
     after = min(len(tr) * dt - o for tr, o in zip(traces, onsets, strict=True))
-    npts = int(round((before + after) / dt))
+    npts = round((before + after) / dt)
     data = np.empty((len(traces), npts))
     for k, (tr, o) in enumerate(zip(traces, onsets, strict=True)):
-        start = int(round((o - before) / dt))
+        start = round((o - before) / dt)
         data[k] = tr[start : start + npts]
     slowness_deg = np.array([float(h.get("slowness", np.nan)) for h in headers])
     station = f"{headers[0].get('network', '')}.{headers[0].get('station', '')}"
