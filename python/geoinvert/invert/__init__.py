@@ -1,5 +1,12 @@
 """Inversion drivers: network inversion of observations and conventional baselines."""
 
+from .montecarlo import MCMCResult, adaptive_metropolis
 from .nlcg import NLCGResult, SmoothnessRegulariser, nlcg
 
-__all__ = ["NLCGResult", "SmoothnessRegulariser", "nlcg"]
+__all__ = [
+    "MCMCResult",
+    "NLCGResult",
+    "SmoothnessRegulariser",
+    "adaptive_metropolis",
+    "nlcg",
+]
