@@ -69,7 +69,8 @@ py::object dispersion_curves(const DoubleArray& periods, const DoubleArray& thic
 
 py::tuple secular_function(double period, const DoubleArray& c, const DoubleArray& thickness,
                            const DoubleArray& vp, const DoubleArray& vs, const DoubleArray& rho,
-                           const std::string& wave, bool spherical, double earth_radius) {
+                           const std::string& wave, bool spherical, double earth_radius,
+                           bool derivatives) {
   namespace gd = geoinvert::dispersion;
   const std::size_t n = static_cast<std::size_t>(thickness.size());
   if (thickness.ndim() != 1 || vp.size() != thickness.size() || vs.size() != thickness.size() ||
@@ -86,8 +87,8 @@ py::tuple secular_function(double period, const DoubleArray& c, const DoubleArra
       throw std::invalid_argument("c must lie in (0, vs of the half-space)");
   DoubleArray F(c.size()), Fc(c.size()), Fw(c.size());
   gd::secular_values(thickness.data(), vp.data(), vs.data(), rho.data(), n, rq, period, c.data(),
-                     static_cast<std::size_t>(c.size()), F.mutable_data(), Fc.mutable_data(),
-                     Fw.mutable_data());
+                     static_cast<std::size_t>(c.size()), F.mutable_data(),
+                     derivatives ? Fc.mutable_data() : nullptr, Fw.mutable_data());
   return py::make_tuple(F, Fc, Fw);
 }
 
@@ -105,7 +106,7 @@ void register_dispersion(py::module_& m) {
   m.def("dispersion_secular", &secular_function, py::arg("period"), py::arg("c"),
         py::arg("thickness"), py::arg("vp"), py::arg("vs"), py::arg("rho"),
         py::arg("wave") = "rayleigh", py::arg("spherical") = false,
-        py::arg("earth_radius") = 6371.0,
+        py::arg("earth_radius") = 6371.0, py::arg("derivatives") = true,
         "Diagnostics: the normalised secular function F and its derivatives dF/dc, dF/domega "
         "at phase velocities c (km/s) for one model at one period (s).");
 }

@@ -15,7 +15,7 @@ namespace {
 
 constexpr double kPi = 3.14159265358979323846;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-constexpr int kMinScanSteps = 40;        // scan step <= (vs_n - c_lo) / kMinScanSteps
+constexpr int kMinScanSteps = 12;        // scan step <= (vs_n - c_lo) / kMinScanSteps
 constexpr double kMaxScanPhase = 0.25 * kPi;  // WKB phase change per scan step (1/4 mode)
 constexpr double kMaxJumpPhase = 0.5 * kPi;   // allowed WKB distance of a root from prediction
 
@@ -29,15 +29,16 @@ struct Root {
   bool ok = false;
   double c = kNaN;
   double sgn_c = 0.0;  ///< sign of dF/dc at the root
-  double dcdw = 0.0;   ///< dc/domega along the curve (only with derivatives in omega)
+  double dcdw = 0.0;   ///< dc/domega along the curve
+  double K = kNaN;     ///< |F''/2F'| estimate from the Newton steps (convergence test)
 };
 
 class CurveSolver {
  public:
   void prepare(const double* h, const double* vp, const double* vs, const double* rho,
                std::size_t n_layers, const Request& rq);
-  void solve(const double* omega_sorted, std::size_t n_freq, int mode, bool group,
-             double* phase_sorted, double* group_sorted);
+  void solve(const double* omega_sorted, std::size_t n_freq, int mode, double* phase_sorted,
+             double* group_sorted);
 
  private:
   double c_of_s(double s) const { return m_.beta_n * std::sqrt((1.0 - s) * (1.0 + s)); }
@@ -65,6 +66,7 @@ class CurveSolver {
   double wkb_phase(double c, double omega) const;
 
  public:
+  double value_c(double c, double omega) const { return f0(s_of_c(c), omega); }
   /// F, dF/dc (fixed omega), dF/domega (fixed c): diagnostics.
   Eval eval_c(double c, double omega) const {
     const double s = s_of_c(c);
@@ -83,18 +85,16 @@ class CurveSolver {
   }
 
  private:
-  template <int ND>
   Root newton(double s0, double omega, bool bracketed, double s_a, double F_a, double s_b,
-              double F_b) const;
-  Root refine(double c1, double F1, double c2, double F2, double omega, bool group) const;
-  int scan(double c_a, double F_a, double c_b, double omega, int need, bool group, Root* out);
+              double K_hint) const;
+  Root refine(double c1, double F1, double c2, double F2, double omega) const;
+  int scan(double c_a, double F_a, double c_b, double omega, int need, Root* out);
 
   PreparedModel m_;
   Wave wave_ = Wave::rayleigh;
   double s_max_ = 0.0;
   double sign_lo_ = 1.0;
-  std::vector<Root> roots_, prev_;
-  std::vector<double> prev_omega_;
+  std::vector<Root> roots_, prev_, prev2_;
 };
 
 void CurveSolver::prepare(const double* h, const double* vp, const double* vs, const double* rho,
@@ -172,12 +172,15 @@ double CurveSolver::wkb_phase(double c, double omega) const {
   return omega * sum;
 }
 
-// Safeguarded Newton iteration in s = sqrt(1 - c^2/vs_n^2). With `bracketed`, [s_a, s_b] holds
-// a sign change (F_a, F_b) and every iterate stays inside it (bisection otherwise). Without,
-// the iteration starts from s0 and builds a bracket from the iterates it sees.
-template <int ND>
+// Safeguarded Newton iteration in s = sqrt(1 - c^2/vs_n^2) on F and its analytic derivative.
+// With `bracketed`, [s_a, s_b] holds a sign change and every iterate stays inside it (bisection
+// otherwise). Without, the iteration starts from s0 and builds a bracket from its iterates.
+// Convergence: the step is below 1e-12 c, or the quadratic-convergence estimate of the error of
+// the new iterate, K dc^2 (K = F''/2F' estimated from the last two steps, or `K_hint` from the
+// previous frequency of the same mode), is below 1e-13 c. Every evaluation also gives
+// dc/domega = -F_omega/F_c, extrapolated to the root from the last two iterates.
 Root CurveSolver::newton(double s0, double omega, bool bracketed, double s_a, double F_a,
-                         double s_b, double /*F_b*/) const {
+                         double s_b, double K_hint) const {
   Root res;
   double s = s0;
   double prev_dc = kNaN;
@@ -196,17 +199,17 @@ Root CurveSolver::newton(double s0, double omega, bool bracketed, double s_a, do
   }
   int clamps = 0;
   for (int it = 0; it < 100; ++it) {
-    const Eval e = eval<ND>(s, omega);
+    const Eval e = eval<2>(s, omega);
     const double c = c_of_s(s);
     if (!std::isfinite(e.F) || !std::isfinite(e.Fs)) return res;
     const double dcds = -m_.beta_n * m_.beta_n * s / c;
-    double R = 0.0;
-    if (ND == 2) R = e.Fs != 0.0 ? -e.Fw * dcds / e.Fs : 0.0;
+    double R = e.Fs != 0.0 ? -e.Fw * dcds / e.Fs : 0.0;
     if (e.F == 0.0) {
       res.ok = true;
       res.c = c;
       res.sgn_c = -sgn(e.Fs);
       res.dcdw = R;
+      res.K = K_hint;
       return res;
     }
     if (e.F > 0.0) {
@@ -219,14 +222,8 @@ Root CurveSolver::newton(double s0, double omega, bool bracketed, double s_a, do
     const bool br = have_pos && have_neg;
     const double lo = br ? std::min(s_pos, s_neg) : 0.0;
     const double hi = br ? std::max(s_pos, s_neg) : s_max_;
-    double s_new;
-    bool newton_step = false;
-    if (e.Fs != 0.0) {
-      s_new = s - e.F / e.Fs;
-      newton_step = true;
-    } else {
-      s_new = kNaN;
-    }
+    double s_new = e.Fs != 0.0 ? s - e.F / e.Fs : kNaN;
+    bool newton_step = std::isfinite(s_new);
     if (br) {
       if (!(s_new > lo && s_new < hi)) {
         s_new = 0.5 * (lo + hi);
@@ -242,10 +239,15 @@ Root CurveSolver::newton(double s0, double omega, bool bracketed, double s_a, do
     }
     const double c_new = c_of_s(s_new);
     const double dc = std::fabs(c_new - c);
+    double K = kNaN;
     bool done = dc <= 1e-12 * c_new;
-    if (!done && newton_step && std::isfinite(prev_dc) && prev_dc > 0.0 && dc <= 1e-4 * c_new) {
-      const double q = dc / prev_dc;
-      done = dc * q * q <= 1e-12 * c_new;  // next error of a quadratically converging iteration
+    if (!done && newton_step && dc <= 1e-5 * c_new) {
+      if (std::isfinite(prev_dc) && prev_dc > 0.0) {
+        K = dc / (prev_dc * prev_dc);
+        done = K * dc * dc <= 1e-13 * c_new;
+      } else if (std::isfinite(K_hint)) {
+        done = K_hint * dc * dc <= 1e-12 * c_new;
+      }
     }
     if (!done && br) done = c_of_s(lo) - c_of_s(hi) <= 1e-12 * c_new;
     if (done) {
@@ -253,12 +255,10 @@ Root CurveSolver::newton(double s0, double omega, bool bracketed, double s_a, do
       res.c = c_new;
       res.sgn_c = -sgn(e.Fs);
       if (br) res.sgn_c = (s_pos < s_neg) ? 1.0 : -1.0;  // F > 0 above the root (larger c)
-      if (ND == 2) {
-        // dc/domega at the root: linear extrapolation of R(c) from the last two iterates.
-        if (std::isfinite(c_prev_eval) && c_prev_eval != c)
-          R += (R - R_prev) / (c - c_prev_eval) * (c_new - c);
-        res.dcdw = R;
-      }
+      if (std::isfinite(c_prev_eval) && c_prev_eval != c)
+        R += (R - R_prev) / (c - c_prev_eval) * (c_new - c);
+      res.dcdw = R;
+      res.K = std::isfinite(K) ? K : K_hint;
       return res;
     }
     prev_dc = newton_step ? dc : kNaN;
@@ -269,22 +269,19 @@ Root CurveSolver::newton(double s0, double omega, bool bracketed, double s_a, do
   return res;
 }
 
-Root CurveSolver::refine(double c1, double F1, double c2, double F2, double omega,
-                         bool group) const {
+Root CurveSolver::refine(double c1, double F1, double c2, double F2, double omega) const {
   // Bracket [c1, c2] with a sign change; start from the regula-falsi point in s.
   const double s1 = s_of_c(c1), s2 = s_of_c(c2);
   double t = F1 / (F1 - F2);
   if (!(t > 0.05 && t < 0.95)) t = 0.5;
   const double s0 = s1 + t * (s2 - s1);
-  Root r = group ? newton<2>(s0, omega, true, s1, F1, s2, F2)
-                 : newton<1>(s0, omega, true, s1, F1, s2, F2);
+  Root r = newton(s0, omega, true, s1, F1, s2, kNaN);
   if (r.ok) r.sgn_c = F2 > 0.0 ? 1.0 : -1.0;
   return r;
 }
 
 // Scan (c_a, c_b] for up to `need` sign changes, refining each. Returns the number found.
-int CurveSolver::scan(double c_a, double F_a, double c_b, double omega, int need, bool group,
-                      Root* out) {
+int CurveSolver::scan(double c_a, double F_a, double c_b, double omega, int need, Root* out) {
   const double dc_max = (m_.beta_n - m_.c_lo) / kMinScanSteps;
   double c = c_a, F = F_a;
   double phi = wkb_phase(c, omega);
@@ -304,7 +301,7 @@ int CurveSolver::scan(double c_a, double F_a, double c_b, double omega, int need
     const double Fn = f0(sn, omega);
     if (!std::isfinite(Fn)) return found;
     if (sgn(Fn) != sgn(F)) {
-      Root r = refine(c, F, cn, Fn, omega, group);
+      Root r = refine(c, F, cn, Fn, omega);
       if (!r.ok) return found;
       if (!(cn >= m_.beta_n && r.c >= m_.beta_n * (1.0 - 1e-14))) out[found++] = r;
     }
@@ -315,63 +312,64 @@ int CurveSolver::scan(double c_a, double F_a, double c_b, double omega, int need
   return found;
 }
 
-void CurveSolver::solve(const double* omega, std::size_t n_freq, int mode, bool group,
-                        double* phase, double* grp) {
-  const int need = mode + 1;
+void CurveSolver::solve(const double* omega, std::size_t n_freq, int mode, double* phase,
+                        double* grp) {
+  const std::size_t need = static_cast<std::size_t>(mode) + 1;
   roots_.assign(need, Root{});
   prev_.assign(need, Root{});
-  prev_omega_.assign(need, kNaN);
-  std::vector<Root>& roots = roots_;
-  int K = need;  // modes still tracked (modes disappear towards long periods)
-  bool first = true;
-  std::vector<double> prev_c(need, kNaN), prev2_c(need, kNaN), prev2_w(need, kNaN);
+  prev2_.assign(need, Root{});
+  Root* roots = roots_.data();
+  std::size_t K = need;  // modes still tracked (modes disappear towards long periods)
+  double w_prev = kNaN, w_prev2 = kNaN;
   for (std::size_t j = 0; j < n_freq; ++j) {
     const double w = omega[j];
-    if (first) {
+    if (j == 0) {
       const double F_lo = f0(s_max_, w);
       sign_lo_ = sgn(F_lo);
-      K = scan(m_.c_lo, F_lo, m_.beta_n, w, need, group, roots.data());
-      first = false;
+      K = static_cast<std::size_t>(scan(m_.c_lo, F_lo, m_.beta_n, w, static_cast<int>(need),
+                                        roots));
     } else {
-      int k_ok = 0;
-      for (int m = 0; m < K; ++m) {
-        // Predict from the previous frequency.
-        const double c_prev = prev_[m].c, w_prev = prev_omega_[m];
-        double slope = 0.0;
-        if (group) {
-          slope = prev_[m].dcdw;
-        } else if (std::isfinite(prev2_c[m])) {
-          slope = (c_prev - prev2_c[m]) / (w_prev - prev2_w[m]);
+      std::size_t k_ok = 0;
+      for (std::size_t m = 0; m < K; ++m) {
+        // Predict along the curve: cubic Hermite through the last two roots and their slopes
+        // dc/domega (linear from the last one at the second frequency).
+        const Root& p1 = prev_[m];
+        double c_pred;
+        if (j >= 2 && prev2_[m].ok) {
+          const Root& p0 = prev2_[m];
+          const double h = w_prev - w_prev2, t = (w - w_prev2) / h;
+          const double t2 = t * t, t3 = t2 * t;
+          c_pred = (2 * t3 - 3 * t2 + 1) * p0.c + (t3 - 2 * t2 + t) * h * p0.dcdw +
+                   (-2 * t3 + 3 * t2) * p1.c + (t3 - t2) * h * p1.dcdw;
+        } else {
+          c_pred = p1.c + p1.dcdw * (w - w_prev);
         }
         const double lower = m == 0 ? m_.c_lo : roots[m - 1].c;
-        double c_pred = c_prev + slope * (w - w_prev);
+        if (!std::isfinite(c_pred)) c_pred = p1.c;
         c_pred = std::clamp(c_pred, lower + 1e-9 * lower, m_.beta_n * (1.0 - 1e-12));
-        Root r = group ? newton<2>(s_of_c(c_pred), w, false, 0, 0, 0, 0)
-                       : newton<1>(s_of_c(c_pred), w, false, 0, 0, 0, 0);
+        Root r = newton(s_of_c(c_pred), w, false, 0.0, 0.0, 0.0, p1.K);
         const double below = m == 0 ? sign_lo_ : roots[m - 1].sgn_c;
-        bool good = r.ok && r.c > lower * (1.0 + 1e-10) && r.c < m_.beta_n &&
-                    -r.sgn_c == below &&
-                    std::fabs(wkb_phase(r.c, w) - wkb_phase(c_pred, w)) <= kMaxJumpPhase;
+        const bool good = r.ok && r.c > lower * (1.0 + 1e-10) && r.c < m_.beta_n &&
+                          -r.sgn_c == below &&
+                          std::fabs(wkb_phase(r.c, w) - wkb_phase(c_pred, w)) <= kMaxJumpPhase;
         if (!good) {
           // Recover: scan upward from the root below (or c_lo) for the next root.
           const double ca = m == 0 ? m_.c_lo : roots[m - 1].c * (1.0 + 1e-9);
-          const double Fa = f0(s_of_c(ca), w);
-          const int got = scan(ca, Fa, m_.beta_n, w, 1, group, &r);
-          if (got == 0) break;  // mode m (and above) no longer exists
+          const double Fa = m == 0 ? sign_lo_ : f0(s_of_c(ca), w);
+          if (scan(ca, Fa, m_.beta_n, w, 1, &r) == 0) break;  // mode m and above are gone
         }
         roots[m] = r;
         ++k_ok;
       }
       K = k_ok;
     }
-    for (int m = 0; m < K; ++m) {
-      prev2_c[m] = prev_c[m];
-      prev2_w[m] = prev_omega_[m];
-      prev_c[m] = roots[m].c;
-      prev_[m] = roots[m];
-      prev_omega_[m] = w;
+    for (std::size_t m = 0; m < need; ++m) {
+      prev2_[m] = prev_[m];
+      prev_[m] = m < K ? roots[m] : Root{};
     }
-    if (K > mode) {
+    w_prev2 = w_prev;
+    w_prev = w;
+    if (K > static_cast<std::size_t>(mode)) {
       const double c = roots[mode].c;
       phase[j] = c;
       if (grp) grp[j] = c / (1.0 - (w / c) * roots[mode].dcdw);
@@ -390,6 +388,10 @@ void secular_values(const double* thickness, const double* vp, const double* vs,
   CurveSolver solver;
   solver.prepare(thickness, vp, vs, rho, n_layers, rq);
   const double omega = 2.0 * kPi / period;
+  if (dFdc == nullptr) {  // plain values only (timing and sign checks)
+    for (std::size_t i = 0; i < n_c; ++i) F[i] = solver.value_c(c[i], omega);
+    return;
+  }
   for (std::size_t i = 0; i < n_c; ++i) {
     const Eval e = solver.eval_c(c[i], omega);
     F[i] = e.F;
@@ -474,8 +476,7 @@ void compute(const double* periods, std::size_t n_periods, const double* thickne
     Workspace& w = ws[wk];
     const std::size_t o = mi * n_layers;
     w.solver.prepare(thickness + o, vp + o, vs + o, rho + o, n_layers, rq);
-    w.solver.solve(omega.data(), n_periods, rq.mode, rq.group, w.ph.data(),
-                   rq.group ? w.gr.data() : nullptr);
+    w.solver.solve(omega.data(), n_periods, rq.mode, w.ph.data(), w.gr.data());
     for (std::size_t j = 0; j < n_periods; ++j) {
       phase[mi * n_periods + order[j]] = w.ph[j];
       if (rq.group) group[mi * n_periods + order[j]] = w.gr[j];
