@@ -142,6 +142,7 @@ void register_mt(py::module_& m) {
            py::arg("y"), py::arg("z"), py::arg("n_air"), py::arg("stations"))
       .def("n_unknowns", &geoinvert::mt::Mt2dProblem::n_unknowns, py::arg("mode"))
       .def("factor_nnz", &geoinvert::mt::Mt2dProblem::factor_nnz, py::arg("mode"))
+      .def("factor_ops", &geoinvert::mt::Mt2dProblem::factor_ops, py::arg("mode"))
       .def_property_readonly("n_cells_y", &geoinvert::mt::Mt2dProblem::n_cells_y)
       .def_property_readonly("n_cells_z", &geoinvert::mt::Mt2dProblem::n_cells_z)
       .def("forward", &b::mt2d_forward, py::arg("resistivity"), py::arg("frequencies"),

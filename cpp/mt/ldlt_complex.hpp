@@ -28,6 +28,15 @@ struct LdltSymbolic {
   std::vector<int> parent;          ///< elimination tree
   std::vector<int> Lp;              ///< column pointers of the strictly lower factor L
   std::int64_t factor_nnz() const { return Lp.empty() ? 0 : Lp.back(); }
+  /// Complex multiply-adds of one numeric factorisation.
+  double factor_ops() const {
+    double s = 0;
+    for (int k = 0; k < n; ++k) {
+      const double c = Lp[k + 1] - Lp[k];
+      s += c * (c + 3) / 2;
+    }
+    return s;
+  }
 
   /// Run the symbolic analysis on the current Ap/Ai (set by the caller).
   void analyse();

@@ -245,6 +245,10 @@ std::int64_t Mt2dProblem::factor_nnz(int mode) const {
   return (mode == 0 ? te_ : tm_)->sym.factor_nnz();
 }
 
+double Mt2dProblem::factor_ops(int mode) const {
+  return (mode == 0 ? te_ : tm_)->sym.factor_ops();
+}
+
 namespace {
 
 struct ItemResult {

@@ -42,6 +42,7 @@ class Mt2dProblem {
 
   int n_unknowns(int mode) const;        ///< mode 0 = TE, 1 = TM
   std::int64_t factor_nnz(int mode) const;
+  double factor_ops(int mode) const;  ///< complex multiply-adds per factorisation
   int n_stations() const { return static_cast<int>(st_.size()); }
   int n_cells_y() const { return static_cast<int>(y_.size()) - 1; }
   int n_cells_z() const { return static_cast<int>(z_.size()) - 1 - n_air_; }  ///< earth rows

@@ -139,6 +139,7 @@ def build_mesh(
     padding_growth: float = 1.5,
     padding_skin_depths: float = 1.0,
     x_subdivide: int = 1,
+    z_subdivide: int = 2,
     air_growth: float = 2.5,
 ) -> MTMesh:
     """Padded finite-element mesh for a model section given by its cell edges (km).
@@ -170,6 +171,9 @@ def build_mesh(
         Padding extent in skin depths at the lowest frequency.
     x_subdivide : int
         Number of mesh columns per model column.
+    z_subdivide : int
+        Minimum number of mesh rows per model row (more near the surface where the growth
+        law asks for it).
 
     Returns
     -------
@@ -196,8 +200,9 @@ def build_mesh(
     for name, v in (("growth", growth), ("padding_growth", padding_growth)):
         if not (np.isfinite(v) and v >= 1.0):
             raise ValueError(f"{name} must be >= 1, got {v}")
-    if int(x_subdivide) < 1:
-        raise ValueError(f"x_subdivide must be >= 1, got {x_subdivide}")
+    for name, v in (("x_subdivide", x_subdivide), ("z_subdivide", z_subdivide)):
+        if int(v) < 1:
+            raise ValueError(f"{name} must be >= 1, got {v}")
     h0 = float(skin_depth(f.max(), min_resistivity)) / cells_per_skin_depth
     pad = float(skin_depth(f.min(), padding_resistivity)) * padding_skin_depths
 
@@ -208,7 +213,7 @@ def build_mesh(
     for k in range(ze.size - 1):
         za, zb = ze[k], ze[k + 1]
         sa, sb = h0 + g1 * za, h0 + g1 * zb
-        n = max(1, int(np.ceil(np.log(sb / sa) / np.log1p(g1) - 1e-9)))
+        n = max(int(z_subdivide), int(np.ceil(np.log(sb / sa) / np.log1p(g1) - 1e-9)))
         zz = (sa * (sb / sa) ** (np.arange(1, n + 1) / n) - h0) / g1 if growth > 1 else None
         if zz is None:
             zz = za + (zb - za) * np.arange(1, n + 1) / n
