@@ -47,8 +47,9 @@ def test_laterally_uniform_matches_1d(seeds_forward, rho_layers, tops):
         err = np.abs(ra / ra1[:, None] - 1)
         assert err.max() < 0.02 and np.median(err) < 0.005, (err.max(), np.median(err))
         assert np.abs(ph - ph1[:, None]).max() < 1.0
-    # TE and TM coincide for a 1-D earth (two different discretisations: TM has no air).
-    np.testing.assert_allclose(res.Z_te, res.Z_tm, rtol=5e-3)
+    # TE and TM coincide for a 1-D earth up to their discretisation errors (TM has no air and
+    # differs in the flux recovery): each is within 1 % of the exact Z (2 % in rho_a).
+    np.testing.assert_allclose(res.Z_te, res.Z_tm, rtol=2e-2)
 
 
 def _small_problem(freqs=(0.01, 1.0, 30.0), n_threads=None):
