@@ -34,3 +34,38 @@ def dispersion_secular(
     earth_radius: float = 6371.0,
     derivatives: bool = True,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]: ...
+# --- magnetotellurics (cpp/mt, bind_mt.cpp) ---
+
+def mt_forward_1d(
+    frequencies: NDArray[np.float64],
+    resistivity: NDArray[np.float64],
+    thickness: NDArray[np.float64],
+    n_threads: int | None = None,
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.complex128]]: ...
+
+class Mt2dProblem:
+    n_cells_y: int
+    n_cells_z: int
+    def __init__(
+        self,
+        y: NDArray[np.float64],
+        z: NDArray[np.float64],
+        n_air: int,
+        stations: NDArray[np.float64],
+    ) -> None: ...
+    def n_unknowns(self, mode: int) -> int: ...
+    def factor_nnz(self, mode: int) -> int: ...
+    def forward(
+        self,
+        resistivity: NDArray[np.float64],
+        frequencies: NDArray[np.float64],
+        n_threads: int | None = None,
+    ) -> tuple[NDArray[np.complex128], NDArray[np.complex128]]: ...
+    def misfit_gradient(
+        self,
+        resistivity: NDArray[np.float64],
+        frequencies: NDArray[np.float64],
+        observed: NDArray[np.float64],
+        weights: NDArray[np.float64],
+        n_threads: int | None = None,
+    ) -> tuple[float, NDArray[np.float64], NDArray[np.complex128], NDArray[np.complex128]]: ...
