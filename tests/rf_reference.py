@@ -65,7 +65,7 @@ def reference_spectra(
     thickness: NDArray, vp: NDArray, vs: NDArray, rho: NDArray, p: float, omega: NDArray
 ) -> tuple[NDArray, NDArray]:
     """Radial (away from source) and vertical (up) surface displacement for a unit P wave."""
-    omega = np.asarray(omega, dtype=np.float64)
+    omega = np.asarray(omega)  # real, or complex (e.g. a damped omega (1 + 1e-3 i))
     n = len(thickness)
     eig = [_eigen(vp[j], vs[j], rho[j], p) for j in range(n)]
     nf = omega.size
