@@ -137,11 +137,11 @@ void init_phases(Layout& L, double domega) {
   for (std::size_t j = 0; j < L.n; ++j) {
     const double* q = L.q + 4 * j;
     for (int wave = 0; wave < 2; ++wave) {
-      double* ph = L.phase + ((j * 4 + wave * 2) * kLanes) * 2;
+      double* ph = L.phase + (j * 2 + wave) * 2 * kLanes;  // re[kLanes], then im[kLanes]
       for (std::size_t l = 0; l < kLanes; ++l) {
         const C z = phasor(domega * static_cast<double>(l), q[2 * wave], q[2 * wave + 1], -1.0);
-        ph[2 * l] = z.real();
-        ph[2 * l + 1] = z.imag();
+        ph[l] = z.real();
+        ph[kLanes + l] = z.imag();
       }
       const C st = phasor(domega * static_cast<double>(kLanes), q[2 * wave], q[2 * wave + 1], -1.0);
       L.step[(j * 4 + wave * 2) * 2] = st.real();
@@ -170,21 +170,25 @@ void propagate_row(Layout& L, int row, double domega, std::size_t n_freq, C* m0,
       if (j + 1 < n) {
         // Layer phases: s_m *= exp(i w lambda_m h), lambda = (-qa, -qb, +qa, +qb); the
         // up-going phase is the conjugate of the down-going one for real q.
-        double* base = L.phase + (j * 4 * kLanes) * 2;
         for (int wave = 0; wave < 2; ++wave) {
-          double* pd = base + ((wave * 2 + 0) * kLanes) * 2;
-          const double* st = L.step + (j * 4 + wave * 2) * 2;
+          double* pr = L.phase + (j * 2 + wave) * 2 * kLanes;
+          double* pi = pr + kLanes;
+          const double str = L.step[(j * 4 + wave * 2) * 2];
+          const double sti = L.step[(j * 4 + wave * 2) * 2 + 1];
+          double* dr_ = sr[wave];
+          double* di_ = si[wave];
+          double* ur_ = sr[wave + 2];
+          double* ui_ = si[wave + 2];
           for (std::size_t l = 0; l < kLanes; ++l) {
-            const double dr = pd[2 * l], di = pd[2 * l + 1];
-            double ar = sr[wave][l], ai = si[wave][l];
-            sr[wave][l] = ar * dr - ai * di;
-            si[wave][l] = ar * di + ai * dr;
-            ar = sr[wave + 2][l];
-            ai = si[wave + 2][l];
-            sr[wave + 2][l] = ar * dr + ai * di;
-            si[wave + 2][l] = -ar * di + ai * dr;
-            pd[2 * l] = dr * st[0] - di * st[1];  // advance to the next block
-            pd[2 * l + 1] = dr * st[1] + di * st[0];
+            const double dr = pr[l], di = pi[l];
+            const double ar = dr_[l], ai = di_[l];
+            dr_[l] = ar * dr - ai * di;
+            di_[l] = ar * di + ai * dr;
+            const double br = ur_[l], bi = ui_[l];
+            ur_[l] = br * dr + bi * di;
+            ui_[l] = bi * dr - br * di;
+            pr[l] = dr * str - di * sti;  // advance to the next block
+            pi[l] = dr * sti + di * str;
           }
         }
       }
