@@ -3,10 +3,16 @@
 from pathlib import Path
 
 from .layered import LayeredModel, read_csv, read_model, read_model96, stack_models
+from .reference import REFERENCE_MODELS, EarthTable, insert_discontinuity, layered, load_reference
 
 __all__ = [
+    "REFERENCE_MODELS",
+    "EarthTable",
     "LayeredModel",
     "example_model_path",
+    "insert_discontinuity",
+    "layered",
+    "load_reference",
     "read_csv",
     "read_model",
     "read_model96",
