@@ -157,6 +157,8 @@ class MixtureDensityNetwork(nn.Module):
         for name in ("out", "regressor"):
             if isinstance(getattr(trunk, name, None), nn.Linear):
                 setattr(trunk, name, nn.Identity())
+        if hasattr(trunk, "set_decoders_trainable"):
+            trunk.set_decoders_trainable(False)
         self.trunk = trunk
         self.head = MDNHead(nf, n_components)
 

@@ -309,6 +309,12 @@ class StackedSparseAutoEncoder(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         return self.regressor(self.features(x))
 
+    def set_decoders_trainable(self, trainable: bool) -> None:
+        """(Un)freeze the decoders. They take no part in the supervised loss, so they are frozen
+        for fine-tuning (DDP requires every trainable parameter to receive a gradient)."""
+        for layer in self.layers:
+            layer.decoder.requires_grad_(trainable)
+
     def layer_parameters(self, k: int) -> list[nn.Parameter]:
         """Parameters (encoder + decoder) of hidden layer ``k``."""
         return list(self.layers[k].parameters())

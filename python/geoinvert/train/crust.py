@@ -130,6 +130,7 @@ def fit_sae(
                 seed=seed,
                 trainer=trainer,
             )
+    net.set_decoders_trainable(False)  # fine-tuning trains the encoders + regression layer
     module = RegressionModule(
         net, norm, lr=cfg.finetune_lr, weight_decay=cfg.weight_decay, input_noise=input_noise
     )

@@ -211,6 +211,7 @@ class SAEPretrainModule(_Base):
 
     def on_fit_end(self) -> None:
         self._set_frozen(False)
+        self.network.set_decoders_trainable(True)
 
     def step_loss(self, xn: Tensor, yn: Tensor, y: Tensor) -> Tensor:
         cfg = self.network.config
