@@ -1,0 +1,120 @@
+"""U-Net for 2-D magnetotelluric (MT) inversion: data section → log10 resistivity section.
+
+Architecture: Ronneberger, Fischer & Brox (2015), "U-Net: convolutional networks for biomedical
+image segmentation", MICCAI; applied to MT as in the MT study (encoder channels 64-128-256-512-1024,
+batch norm, ReLU, 2×2 max-pooling, 2×2 transposed convolutions, skip connections).
+
+Input: (n, C, n_frequencies, n_stations) with C = 2 (log10 apparent resistivity in log10 Ω·m and
+phase in degrees, one mode) or C = 4 (TE and TM), normally 60 frequencies (1e-4 - 1e3 Hz) × 121
+stations. Output: (n, 1, n_depth, n_x) log10 resistivity (log10 Ω·m), normally 60 depth cells ×
+121 columns.
+
+Non-power-of-two sizes: the four pooling stages need sides divisible by 16, so the input is padded
+at the bottom/right by edge replication (60×121 → 64×128), the network runs on the padded grid
+and the output is cropped back to the input size. When ``out_shape`` differs from the input grid,
+the cropped output is resampled bilinearly to ``out_shape`` (the frequency axis is mapped onto
+the depth axis and stations onto columns -- a learned, not a physical, correspondence).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import Tensor, nn
+from torch.nn import functional as F
+
+__all__ = ["MTUNet"]
+
+
+def _double_conv(c_in: int, c_out: int) -> nn.Sequential:
+    return nn.Sequential(
+        nn.Conv2d(c_in, c_out, 3, padding=1, bias=False),
+        nn.BatchNorm2d(c_out),
+        nn.ReLU(inplace=True),
+        nn.Conv2d(c_out, c_out, 3, padding=1, bias=False),
+        nn.BatchNorm2d(c_out),
+        nn.ReLU(inplace=True),
+    )
+
+
+class MTUNet(nn.Module):
+    """MT U-Net.
+
+    Parameters
+    ----------
+    in_channels
+        2 (log10 ρa, phase) or 4 (TE + TM).
+    width
+        Multiplier of the study's encoder widths (64, 128, 256, 512, 1024); e.g. 1/8 on a CPU.
+    base_channels
+        The unscaled encoder widths.
+    out_shape
+        (n_depth, n_x) of the output grid; ``None`` = same as the input grid.
+    """
+
+    architecture = "mt_unet"
+
+    def __init__(
+        self,
+        in_channels: int = 2,
+        *,
+        width: float = 1.0,
+        base_channels: Sequence[int] = (64, 128, 256, 512, 1024),
+        out_shape: tuple[int, int] | None = (60, 121),
+    ) -> None:
+        super().__init__()
+        if in_channels < 1:
+            raise ValueError(f"in_channels: must be >= 1, got {in_channels}")
+        if width <= 0:
+            raise ValueError(f"width: must be > 0, got {width}")
+        chans = [max(1, round(c * width)) for c in base_channels]
+        self._cfg = {
+            "in_channels": int(in_channels),
+            "width": float(width),
+            "base_channels": [int(c) for c in base_channels],
+            "out_shape": None if out_shape is None else [int(v) for v in out_shape],
+        }
+        self.in_channels = int(in_channels)
+        self.out_shape = None if out_shape is None else (int(out_shape[0]), int(out_shape[1]))
+        self.multiple = 2 ** (len(chans) - 1)
+        self.down = nn.ModuleList()
+        c_prev = self.in_channels
+        for c in chans:
+            self.down.append(_double_conv(c_prev, c))
+            c_prev = c
+        self.up = nn.ModuleList()
+        self.up_conv = nn.ModuleList()
+        for c in reversed(chans[:-1]):
+            self.up.append(nn.ConvTranspose2d(c_prev, c, 2, stride=2))
+            self.up_conv.append(_double_conv(2 * c, c))
+            c_prev = c
+        self.head = nn.Conv2d(c_prev, 1, 1)
+
+    def get_config(self) -> dict:
+        """Constructor arguments as a plain dict (artefact format)."""
+        return dict(self._cfg)
+
+    def forward(self, x: Tensor) -> Tensor:
+        if x.dim() != 4 or x.shape[1] != self.in_channels:
+            raise ValueError(
+                f"x: expected shape (n, {self.in_channels}, n_frequencies, n_stations), "
+                f"got {tuple(x.shape)}"
+            )
+        h, w = x.shape[-2:]
+        ph = (-h) % self.multiple
+        pw = (-w) % self.multiple
+        if ph or pw:
+            x = F.pad(x, (0, pw, 0, ph), mode="replicate")
+        skips = []
+        for i, block in enumerate(self.down):
+            x = block(x)
+            if i < len(self.down) - 1:
+                skips.append(x)
+                x = F.max_pool2d(x, 2)
+        for up, conv, skip in zip(self.up, self.up_conv, reversed(skips), strict=True):
+            x = conv(torch.cat([up(x), skip], dim=1))
+        y = self.head(x)[..., :h, :w]
+        if self.out_shape is not None and tuple(y.shape[-2:]) != self.out_shape:
+            y = F.interpolate(y, size=self.out_shape, mode="bilinear", align_corners=False)
+        return y

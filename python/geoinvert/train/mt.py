@@ -1,0 +1,92 @@
+"""MT U-Net training: TE/TM apparent-resistivity and phase sections → log10 resistivity.
+
+Data items: ``(section, model)``; ``section`` (C, n_frequencies, n_stations) with channels
+[log10 ρa (log10 Ω·m), phase (degrees)] per mode (C = 2 or 4), ``model`` (n_depth, n_x) log10
+resistivity (log10 Ω·m), normally 60 × 121.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import lightning.pytorch as pl
+from torch import Tensor
+
+from ..nn import MTUNet
+from .data import dataset_arrays
+from .fit import TrainerOptions, attach_metadata, prepare_data, run_fit
+from .modules import RegressionModule
+from .normalization import Normalization
+
+__all__ = ["fit_mt_unet", "mt_normalization"]
+
+
+def mt_normalization(train_ds: Any) -> Normalization:
+    """Per-channel input standardisation and one global target standardisation."""
+    x, y = dataset_arrays(train_ds)
+    if x.ndim != 4:
+        raise ValueError(f"inputs: expected (n, C, n_frequencies, n_stations), got {x.shape}")
+    return Normalization.from_data(x, y, input_axes=(0, 2, 3), target_axes="all")
+
+
+def fit_mt_unet(
+    train_data: Any,
+    val_data: Any = None,
+    *,
+    width: float = 0.125,
+    out_shape: Sequence[int] | None = None,
+    epochs: int = 50,
+    batch_size: int = 8,
+    lr: float = 1e-3,
+    weight_decay: float = 1e-5,
+    lr_schedule: str = "cosine",
+    out_dir: str | Path = "runs/mt",
+    normalization: Normalization | None = None,
+    seed: int = 0,
+    input_noise: Callable[[Tensor], Tensor] | None = None,
+    trainer: TrainerOptions | None = None,
+    ckpt_path: str | Path | None = None,
+    **meta: Any,
+) -> RegressionModule:
+    """Train the MT U-Net (MSE on standardised log10 resistivity).
+
+    ``out_shape`` defaults to the target grid of the data. ``**meta``: ``frequencies`` (Hz),
+    ``prior``.
+    """
+    pl.seed_everything(seed, workers=True, verbose=False)
+    train_ds, val_ds = prepare_data(train_data, val_data, seed=seed)
+    norm = normalization or mt_normalization(train_ds)
+    x0, y0 = train_ds[0]
+    shape = tuple(out_shape) if out_shape is not None else tuple(int(s) for s in y0.shape[-2:])
+    net = MTUNet(int(x0.shape[0]), width=width, out_shape=shape)  # type: ignore[arg-type]
+    module = RegressionModule(
+        net,
+        norm,
+        lr=lr,
+        weight_decay=weight_decay,
+        lr_schedule=lr_schedule,
+        input_noise=input_noise,
+    )
+    attach_metadata(
+        module,
+        train_ds,
+        frequencies=meta.pop("frequencies", None),
+        prior=meta.pop("prior", None),
+        target_shape=shape,
+    )
+    if meta:
+        raise TypeError(f"fit_mt_unet: unexpected arguments {sorted(meta)}")
+    run_fit(
+        module,
+        train_ds,
+        val_ds,
+        out_dir=out_dir,
+        max_epochs=epochs,
+        batch_size=batch_size,
+        seed=seed,
+        trainer=trainer,
+        ckpt_path=ckpt_path,
+    )
+    return module

@@ -1,0 +1,143 @@
+"""Receiver-function X-discontinuity classifier: pre-training on synthetics and fine-tuning.
+
+Data items: ``(rf, target)``; ``rf`` a trace (n_samples,) or an image (n_time, n_bins)
+(amplitudes relative to the direct P, dimensionless), ``target`` (2,) = [X present (0/1),
+depth of X in km (NaN when absent)].
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import lightning.pytorch as pl
+import numpy as np
+from torch import Tensor, nn
+
+from ..nn import RFCNN1D, RFCNN2D, freeze_early_layers
+from .data import dataset_arrays
+from .fit import TrainerOptions, attach_metadata, prepare_data, run_fit
+from .modules import RFClassifierModule
+from .normalization import Normalization
+
+__all__ = ["fine_tune_rf_classifier", "fit_rf_classifier", "rf_normalization"]
+
+
+def rf_normalization(train_ds: Any) -> Normalization:
+    """Global input standardisation; label column untouched, depth standardised over samples
+    with X present."""
+    x, y = dataset_arrays(train_ds)
+    if y.ndim != 2 or y.shape[1] != 2:
+        raise ValueError(f"targets: expected shape (n, 2) [present, depth km], got {y.shape}")
+    norm = Normalization.from_data(x, y[:, :1], input_axes="all", target_method="none")
+    depth = y[y[:, 0] > 0.5, 1]
+    depth = depth[np.isfinite(depth)]
+    d_mean = float(depth.mean()) if depth.size else 0.0
+    d_std = float(depth.std()) if depth.size > 1 and depth.std() > 0 else 1.0
+    return Normalization(
+        norm.input_shift, norm.input_scale, np.array([0.0, d_mean]), np.array([1.0, d_std])
+    )
+
+
+def fit_rf_classifier(
+    train_data: Any,
+    val_data: Any = None,
+    *,
+    network: nn.Module | None = None,
+    image: bool = False,
+    aux_depth: bool = True,
+    channels: Sequence[int] = (16, 32, 64, 64),
+    epochs: int = 30,
+    batch_size: int = 128,
+    lr: float = 1e-3,
+    weight_decay: float = 1e-4,
+    aux_weight: float = 0.5,
+    out_dir: str | Path = "runs/rf",
+    normalization: Normalization | None = None,
+    seed: int = 0,
+    input_noise: Callable[[Tensor], Tensor] | None = None,
+    trainer: TrainerOptions | None = None,
+    ckpt_path: str | Path | None = None,
+    **meta: Any,
+) -> RFClassifierModule:
+    """Train a 1-D (``image=False``) or 2-D CNN X-discontinuity classifier (pre-training stage).
+
+    ``**meta``: ``prior`` (stored in the artefact).
+    """
+    pl.seed_everything(seed, workers=True, verbose=False)
+    train_ds, val_ds = prepare_data(train_data, val_data, seed=seed)
+    norm = normalization or rf_normalization(train_ds)
+    if network is None:
+        cls = RFCNN2D if image else RFCNN1D
+        network = cls(channels=channels, aux_depth=aux_depth)
+    module = RFClassifierModule(
+        network,
+        norm,
+        lr=lr,
+        weight_decay=weight_decay,
+        aux_weight=aux_weight,
+        input_noise=input_noise,
+    )
+    attach_metadata(module, train_ds, prior=meta.pop("prior", None))
+    if meta:
+        raise TypeError(f"fit_rf_classifier: unexpected arguments {sorted(meta)}")
+    run_fit(
+        module,
+        train_ds,
+        val_ds,
+        out_dir=out_dir,
+        max_epochs=epochs,
+        batch_size=batch_size,
+        seed=seed,
+        trainer=trainer,
+        ckpt_path=ckpt_path,
+    )
+    return module
+
+
+def fine_tune_rf_classifier(
+    pretrained: RFClassifierModule,
+    train_data: Any,
+    val_data: Any = None,
+    *,
+    n_frozen_blocks: int = 2,
+    n_early_blocks: int = 0,
+    early_lr_factor: float = 0.1,
+    epochs: int = 20,
+    batch_size: int = 32,
+    lr: float = 3e-4,
+    out_dir: str | Path = "runs/rf_finetune",
+    seed: int = 0,
+    trainer: TrainerOptions | None = None,
+) -> RFClassifierModule:
+    """Transfer learning: fine-tune a pre-trained classifier on a small labelled set.
+
+    The first ``n_frozen_blocks`` blocks are frozen (weights and batch-norm statistics); the next
+    ``n_early_blocks`` blocks train at ``lr × early_lr_factor``; the normalisation of the
+    pre-training set is kept.
+    """
+    pl.seed_everything(seed, workers=True, verbose=False)
+    train_ds, val_ds = prepare_data(train_data, val_data, seed=seed)
+    net = pretrained.network
+    freeze_early_layers(net, n_frozen_blocks)
+    module = RFClassifierModule(
+        net,
+        pretrained.normalization,
+        lr=lr,
+        aux_weight=pretrained.aux_weight,
+        n_early_blocks=n_frozen_blocks + n_early_blocks,
+        early_lr_factor=early_lr_factor,
+    )
+    attach_metadata(module, train_ds, prior=getattr(pretrained, "prior", None))
+    run_fit(
+        module,
+        train_ds,
+        val_ds,
+        out_dir=out_dir,
+        max_epochs=epochs,
+        batch_size=batch_size,
+        seed=seed,
+        trainer=trainer,
+    )
+    return module

@@ -1,0 +1,127 @@
+"""Zarr store adapter and the `geoinvert train` command line on a tiny store."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("lightning")
+zarr = pytest.importorskip("zarr")
+
+from typer.testing import CliRunner  # noqa: E402
+
+from geoinvert.cli import app  # noqa: E402
+from geoinvert.train import load_model, open_training_data  # noqa: E402
+
+FREQS = np.linspace(0.010, 0.035, 21)
+
+
+def make_store(path, n=240, *, task="crust", failed=(3,), normalization=False):
+    """A store in the agreed layout (inputs, targets, params, status, attrs), written with zarr."""
+    rng = np.random.default_rng(0)
+    h = rng.uniform(20, 100, n)
+    x = 3.5 + 0.6 * np.tanh((h[:, None] - 50) / 30) * np.exp(-FREQS * 40)
+    x += 0.005 * rng.standard_normal((n, 21))
+    status = np.zeros(n, np.int8)
+    for i in failed:
+        status[i] = 1
+        x[i] = np.nan
+    g = zarr.open_group(str(path), mode="w", zarr_format=3)
+    g.create_array("inputs", data=x.astype(np.float32), chunks=(64, 21))
+    g.create_array("targets", data=h.astype(np.float32), chunks=(64,))
+    g.create_array("params", data=np.c_[h, rng.random((n, 3))], chunks=(64, 4))
+    g.create_array("status", data=status, chunks=(64,))
+    attrs = {
+        "config": {"prior": "toy crust", "moho_km": [20, 100]},
+        "frequencies": FREQS.tolist(),
+        "seed": 1,
+        "version": "0.1.0",
+    }
+    if normalization:
+        attrs["normalization"] = {
+            "input_mean": x[status == 0].mean(0).tolist(),
+            "input_std": x[status == 0].std(0).tolist(),
+            "target_mean": [float(h.mean())],
+            "target_std": [float(h.std())],
+        }
+    g.attrs.update(attrs)
+    return path
+
+
+def test_open_training_data(tmp_path):
+    store = make_store(tmp_path / "s.zarr", normalization=True)
+    td = open_training_data(store, "crust")
+    assert len(td) == 239  # the failed sample is dropped, not shifted
+    assert td.inputs.dtype == np.float32 and td.targets.shape == (239, 1)
+    assert td.params.shape == (239, 4)
+    np.testing.assert_allclose(td.params[:, 0], td.targets[:, 0], rtol=1e-6)  # rows stay aligned
+    np.testing.assert_allclose(td.frequencies, FREQS)
+    assert td.normalization is not None and td.normalization.input_shift.shape == (21,)
+    tr, te = td.split(0.25, seed=0)
+    assert len(tr) + len(te) == 239 and len(te) == 60
+    tr2, _ = td.split(0.25, seed=0)
+    np.testing.assert_array_equal(tr.inputs, tr2.inputs)  # deterministic
+    assert td.meta()["prior"]["prior"] == "toy crust"
+
+
+def test_open_training_data_errors(tmp_path):
+    with pytest.raises(ValueError, match="task"):
+        open_training_data(tmp_path, "gravity")
+    store = make_store(tmp_path / "s.zarr")
+    with pytest.raises(ValueError, match="mt inputs must have ndim"):
+        open_training_data(store, "mt")
+    with pytest.raises(ValueError, match="rf targets"):
+        open_training_data(store, "rf")
+    g = zarr.open_group(str(tmp_path / "empty.zarr"), mode="w", zarr_format=3)
+    g.create_array("inputs", data=np.zeros((2, 3), np.float32))
+    with pytest.raises(ValueError, match="no 'targets' array"):
+        open_training_data(tmp_path / "empty.zarr", "crust")
+
+
+def test_cli_train_crust(tmp_path):
+    store = make_store(tmp_path / "s.zarr")
+    out = tmp_path / "model.pt"
+    res = CliRunner().invoke(
+        app,
+        [
+            "train",
+            "crust",
+            "--data",
+            str(store),
+            "--out",
+            str(out),
+            "--model",
+            "mlp",
+            "--epochs",
+            "2",
+            "--gpus",
+            "0",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    assert "test RMS" in res.output
+    model = load_model(out)
+    assert model.predict(np.full((2, 21), 3.5), frequencies=FREQS).shape == (2,)
+    assert model.prior["prior"] == "toy crust"
+    assert (tmp_path / "model" / "checkpoints" / "last.ckpt").is_file()
+
+
+def test_cli_bad_preset(tmp_path):
+    store = make_store(tmp_path / "s.zarr", n=40)
+    res = CliRunner().invoke(
+        app,
+        [
+            "train",
+            "crust",
+            "--data",
+            str(store),
+            "--out",
+            str(tmp_path / "m.pt"),
+            "--preset",
+            "t1_99",
+            "--gpus",
+            "0",
+        ],
+    )
+    assert res.exit_code != 0 and "t1_99" in res.output
