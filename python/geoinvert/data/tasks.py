@@ -120,8 +120,9 @@ class Task:
             Threads given to the batched kernel (None = all cores).
         """
         batch = self.sample(rng, n)
-        params = np.asarray(batch["params"], dtype=np.float64)
-        targets = np.asarray(batch["targets"], dtype=np.float64).reshape((n, *self.target_shape))
+        # copies: targets are often views of params, and failed rows' targets become NaN
+        params = np.array(batch["params"], dtype=np.float64)
+        targets = np.array(batch["targets"], dtype=np.float64).reshape((n, *self.target_shape))
         status = np.zeros(n, dtype=np.int8)
         try:
             out = np.asarray(self.forward(batch, n_threads), dtype=np.float64)
@@ -319,9 +320,12 @@ class CrustPsTask(Task):
             es = np.sqrt(1.0 / vs[:, None, :] ** 2 - p**2)
             ep = np.sqrt(1.0 / vp[:, None, :] ** 2 - p**2)
         hh = h[:, None, :]
-        t_ps = (hh * (es - ep)).sum(axis=2)
-        t_ppps = (hh * (es + ep)).sum(axis=2)
-        t_ppss = (2.0 * hh * es).sum(axis=2)
+        live = hh > 0  # zero-thickness (unused) layers contribute nothing, even if evanescent
+
+        def total(x: NDArray) -> NDArray:
+            return np.where(live, hh * x, 0.0).sum(axis=2)
+
+        t_ps, t_ppps, t_ppss = total(es - ep), total(es + ep), total(2.0 * es)
         return np.stack([t_ps, t_ppps, t_ppss], axis=2).reshape(h.shape[0], -1)
 
     @property
