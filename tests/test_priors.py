@@ -24,13 +24,14 @@ FIXTURE = Path(__file__).parent / "data" / "prem_mantle.npz"
 
 
 def test_prem_polynomials_match_reference_table():
-    # reference: the shared PREM table (tests/data/make_prem_mantle.py), printed to 5 decimals,
-    # (rounding: 5e-6); at 771 km the table differs by 1.2e-5 km/s in vp (their evaluation of the
-    # 670-771 cubic), so 2e-5 km/s (2 ppm) is the tolerance
+    # reference: the shared PREM table (tests/data/make_prem_mantle.py), printed to 5 decimals
+    # (rounding 5e-6). 771 km is excluded: it is a region boundary where the table takes the
+    # lower-mantle polynomial, which differs from the 670-771 km one by up to 1.5e-4 km/s.
     ref = np.load(FIXTURE)
-    vp, vs, rho = prem_isotropic(ref["depth"])
+    sel = ref["depth"] < 771.0
+    vp, vs, rho = prem_isotropic(ref["depth"][sel])
     for got, name in ((vp, "vp"), (vs, "vs"), (rho, "rho")):
-        np.testing.assert_allclose(got, ref[name], atol=2e-5, err_msg=name)
+        np.testing.assert_allclose(got, ref[name][sel], atol=6e-6, err_msg=name)
     with pytest.raises(ValueError, match="depth"):
         prem_isotropic(10.0)
 
