@@ -3,3 +3,34 @@
 __version__: str
 
 def hardware_threads() -> int: ...
+
+# --- receiver functions (cpp/rf, bind_rf.cpp) ---
+import numpy as np
+from numpy.typing import NDArray
+
+def rf_receiver_function(
+    thickness: NDArray[np.float64],
+    vp: NDArray[np.float64],
+    vs: NDArray[np.float64],
+    rho: NDArray[np.float64],
+    slowness: NDArray[np.float64],
+    dt: float,
+    n_fft: int,
+    n_samples: int,
+    gaussian: float,
+    shift: float,
+    water_level: float,
+    cutoff: float,
+    n_threads: int | None = None,
+) -> NDArray[np.float64]: ...
+def rf_n_propagated(dt: float, n_fft: int, gaussian: float, cutoff: float) -> int: ...
+def rf_surface_spectra(
+    thickness: NDArray[np.float64],
+    vp: NDArray[np.float64],
+    vs: NDArray[np.float64],
+    rho: NDArray[np.float64],
+    slowness: NDArray[np.float64],
+    domega: float,
+    n_freq: int,
+    n_threads: int | None = None,
+) -> tuple[NDArray[np.complex128], NDArray[np.complex128]]: ...
