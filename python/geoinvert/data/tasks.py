@@ -452,36 +452,164 @@ class MTSectionTask(Task):
 
 @dataclass
 class RFTask(Task):
-    """P receiver functions of deep models with/without an X-discontinuity.
+    """Radial P receiver functions of deep 1-D models with/without an X-discontinuity.
 
-    ``inputs`` = (n_samples_rf,) radial receiver function; ``targets`` = (x_present, x_depth km,
-    x_dlnvs), NaN depth/jump when absent. Needs ``geoinvert.rf.receiver_function`` and the
-    reference models of ``geoinvert.earth`` (raises ``RuntimeError`` until they are in the
-    build).
+    Model construction (from the :class:`~geoinvert.earth.priors.RFPrior` parameters): the
+    reference model (AK135, IASP91 or PREM, tabulated by :func:`geoinvert.earth.load_reference`)
+    is layered on a fixed 10-km grid down to ``max_depth`` (half-space below), with extra layer
+    boundaries at the Moho and at 5 nodes across the X-discontinuity ramp; each layer takes the
+    reference value at its mid-depth. The reference crust is replaced by one layer of the drawn
+    thickness, Vs and Vp/Vs, density from Brocher (2005). Below the Moho, Vs is scaled by
+    ``1 + dlnvs`` of its perturbation zone (Vp by 0.5×, density by 0.3× that) and, when an
+    X-discontinuity is present, by ``1 + x_dlnvs`` everywhere below it (a step, or a linear ramp
+    over ``x_width`` km; Vp 0.5×, density 0.3×). Zero-thickness layers are moved above the
+    half-space.
+
+    ``inputs`` = (n_samples,) radial receiver function from :func:`geoinvert.rf.receiver_function`
+    (Earth flattening on, direct P at ``shift`` s, ``dt`` s sampling, Gaussian ``gaussian``) at
+    the sample's own slowness (s/km); ``targets`` = (x_present, x_depth km, x_dlnvs) with depth
+    and jump set to 0 when absent (mask with x_present; ``params`` keep every drawn value).
+
+    Attributes
+    ----------
+    dt, n_samples, shift, gaussian : float, int, float, float
+        Sampling (s), trace length, P time (s) and Gaussian parameter (rad/s) of the RF.
+    max_depth : float
+        Top of the half-space in km (default 500: the 410 km discontinuity is included).
+    n_fft : int
+        FFT length; the trace is periodic in ``n_fft * dt`` s. 4096 (410 s) keeps the late
+        free-surface multiples of the deep discontinuities from wrapping into the window (at 1024
+        they do, by up to 10 % of the X-discontinuity Ps amplitude).
+    prior : RFPrior
     """
 
     name: ClassVar[str] = "rf"
     dt: float = 0.1
-    duration: float = 60.0
+    n_samples: int = 600
+    shift: float = 5.0
+    gaussian: float = 1.0
+    max_depth: float = 500.0
+    n_fft: int = 4096
     prior: RFPrior = field(default_factory=RFPrior)
 
     def check_available(self) -> None:
         _require("geoinvert.rf", "receiver_function", "the RF task")
-        _require("geoinvert.earth", "reference_model", "the RF task")
+        _require("geoinvert.earth", "load_reference", "the RF task")
 
     def sample(self, rng: np.random.Generator, n: int) -> dict[str, NDArray]:
         s = sample_rf_params(rng, n, self.prior)
-        return {"params": s.params, "targets": s.label}
+        thick, vp, vs, rho = self.models(s.params)
+        return {
+            "thickness": thick,
+            "vp": vp,
+            "vs": vs,
+            "rho": rho,
+            "slowness": s.column("slowness"),
+            "params": s.params,
+            "targets": np.nan_to_num(s.label, nan=0.0),
+        }
+
+    def models(self, params: NDArray) -> tuple[NDArray, NDArray, NDArray, NDArray]:
+        """Padded layered models (km, km/s, km/s, g/cm³), shape (n, n_layers), from params."""
+        from ..earth import load_reference
+        from ..earth.priors import _compact_layers, brocher_density
+
+        p = self.prior
+        names = p.param_names
+        col = {k: params[:, i] for i, k in enumerate(names)}
+        n = params.shape[0]
+        grid = np.arange(10.0, self.max_depth + 1e-9, 10.0)
+        ramp = col["x_depth"][:, None] + col["x_width"][:, None] * np.linspace(0, 1, 5)[None, :]
+        nodes = np.sort(
+            np.concatenate(
+                [np.broadcast_to(grid, (n, grid.size)), col["moho_depth"][:, None], ramp], 1
+            ),
+            axis=1,
+        )
+        top = np.concatenate([np.zeros((n, 1)), nodes[:, :-1]], axis=1)
+        h = nodes - top
+        mid = 0.5 * (top + nodes)
+        vp = np.empty_like(mid)
+        vs = np.empty_like(mid)
+        rho = np.empty_like(mid)
+        bg = col["background"].astype(int)
+        hs = np.empty((n, 3))
+        for k, name in enumerate(p.backgrounds):
+            sel = bg == k
+            if not sel.any():
+                continue
+            table = load_reference(name)
+            a, b, c = table.at(mid[sel])
+            vp[sel], vs[sel], rho[sel] = a, b, c
+            hs[sel] = np.asarray(table.at(self.max_depth))[None, :]
+        crust = mid < col["moho_depth"][:, None]
+        vs_c = col["crust_vs"][:, None]
+        vp_c = vs_c * col["crust_vpvs"][:, None]
+        zones = np.asarray(p.mantle_zones)
+        zi = np.searchsorted(zones, mid)
+        dl = np.stack([col[f"mantle_dlnvs{i}"] for i in range(zones.size)], 1)
+        d = np.where(
+            zi < zones.size, np.take_along_axis(dl, np.minimum(zi, zones.size - 1), 1), 0.0
+        )
+        w = col["x_width"][:, None]
+        xd = col["x_depth"][:, None]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            frac = np.where(w > 0, np.clip((mid - xd) / w, 0.0, 1.0), (mid > xd).astype(float))
+        dx = frac * (col["x_present"] * col["x_dlnvs"])[:, None]
+        fs = (1 + d) * (1 + dx)
+        fp = (1 + 0.5 * d) * (1 + 0.5 * dx)
+        fr = (1 + 0.3 * d) * (1 + 0.3 * dx)
+        vs = np.where(crust, vs_c, vs * fs)
+        vp = np.where(crust, vp_c, vp * fp)
+        rho = np.where(crust, brocher_density(vp_c), rho * fr)
+        # half-space below max_depth carries the deepest zone's X factor too
+        fx = (1 + col["x_present"] * col["x_dlnvs"])[:, None]
+        half = [
+            hs[:, 0:1] * (1 + 0.5 * (fx - 1)),
+            hs[:, 1:2] * fx,
+            hs[:, 2:3] * (1 + 0.3 * (fx - 1)),
+        ]
+        thick = np.concatenate([h, np.zeros((n, 1))], 1)
+        props = [np.concatenate([a, b], 1) for a, b in zip((vp, vs, rho), half, strict=True)]
+        thick, props = _compact_layers(thick, props)
+        return thick, props[0], props[1], props[2]
 
     def forward(self, batch: dict[str, NDArray], n_threads: int | None) -> NDArray:
-        self.check_available()
-        raise RuntimeError(
-            "the RF task's model construction awaits geoinvert.earth reference models"
-        )
+        from ..rf import receiver_function
+
+        kw = {
+            "dt": self.dt,
+            "n_samples": self.n_samples,
+            "shift": self.shift,
+            "gaussian": self.gaussian,
+            "n_fft": self.n_fft,
+            "spherical": True,
+        }
+        n = batch["params"].shape[0]
+        out = np.empty((n, self.n_samples))
+
+        # the kernel batches models at shared slownesses; each sample has its own slowness, so
+        # run one model per call (GIL released inside), spread over n_threads Python threads
+        def one(i: int) -> None:
+            out[i] = receiver_function(
+                batch["thickness"][i], batch["vp"][i], batch["vs"][i], batch["rho"][i],
+                float(batch["slowness"][i]), n_threads=1, **kw,
+            )  # fmt: skip
+
+        threads = n_threads or (__import__("os").cpu_count() or 1)
+        if threads <= 1 or n < 2:
+            for i in range(n):
+                one(i)
+        else:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(threads) as ex:
+                list(ex.map(one, range(n)))
+        return out
 
     @property
     def input_shape(self) -> tuple[int, ...]:
-        return (round(self.duration / self.dt),)
+        return (self.n_samples,)
 
     @property
     def target_shape(self) -> tuple[int, ...]:
@@ -494,10 +622,19 @@ class RFTask(Task):
     def describe(self) -> dict[str, Any]:
         return {
             "task": self.name,
-            "config": {"dt": self.dt, "duration": self.duration},
+            "config": {
+                "dt": self.dt,
+                "n_samples": self.n_samples,
+                "shift": self.shift,
+                "gaussian": self.gaussian,
+                "max_depth": self.max_depth,
+                "n_fft": self.n_fft,
+                "spherical": True,
+            },
             "prior": self.prior.to_dict(),
+            "times": (np.arange(self.n_samples) * self.dt - self.shift).tolist(),
             "input_names": ["radial_rf"],
-            "input_units": "1/s",
+            "input_units": "1 (RF amplitude per sample)",
             "target_names": ["x_present", "x_depth", "x_dlnvs"],
             "target_units": "1, km, 1",
         }
