@@ -5,6 +5,7 @@
 namespace py = pybind11;
 
 void register_rf(py::module_& m);
+void register_mt(py::module_& m);
 
 #ifndef GEOINVERT_VERSION
 #define GEOINVERT_VERSION "dev"
@@ -16,4 +17,5 @@ PYBIND11_MODULE(_core, m) {
   m.def("hardware_threads", &geoinvert::hardware_threads,
         "Number of hardware threads used when n_threads=None.");
   register_rf(m);
+  register_mt(m);
 }

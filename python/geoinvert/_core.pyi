@@ -1,5 +1,8 @@
 # Type stubs for the compiled module geoinvert._core.
 
+import numpy as np
+from numpy.typing import NDArray
+
 __version__: str
 
 def hardware_threads() -> int: ...
@@ -34,3 +37,39 @@ def rf_surface_spectra(
     n_freq: int,
     n_threads: int | None = None,
 ) -> tuple[NDArray[np.complex128], NDArray[np.complex128]]: ...
+
+# --- magnetotellurics (cpp/mt, bind_mt.cpp) ---
+
+def mt_forward_1d(
+    frequencies: NDArray[np.float64],
+    resistivity: NDArray[np.float64],
+    thickness: NDArray[np.float64],
+    n_threads: int | None = None,
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.complex128]]: ...
+
+class Mt2dProblem:
+    n_cells_y: int
+    n_cells_z: int
+    def __init__(
+        self,
+        y: NDArray[np.float64],
+        z: NDArray[np.float64],
+        n_air: int,
+        stations: NDArray[np.float64],
+    ) -> None: ...
+    def n_unknowns(self, mode: int) -> int: ...
+    def factor_nnz(self, mode: int) -> int: ...
+    def forward(
+        self,
+        resistivity: NDArray[np.float64],
+        frequencies: NDArray[np.float64],
+        n_threads: int | None = None,
+    ) -> tuple[NDArray[np.complex128], NDArray[np.complex128]]: ...
+    def misfit_gradient(
+        self,
+        resistivity: NDArray[np.float64],
+        frequencies: NDArray[np.float64],
+        observed: NDArray[np.float64],
+        weights: NDArray[np.float64],
+        n_threads: int | None = None,
+    ) -> tuple[float, NDArray[np.float64], NDArray[np.complex128], NDArray[np.complex128]]: ...

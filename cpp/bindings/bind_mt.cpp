@@ -1,0 +1,152 @@
+// Python bindings of the magnetotelluric kernels (cpp/mt).
+#include <cmath>
+#include <complex>
+#include <string>
+
+#include "bindings/pybind11.hpp"
+#include "common/errors.hpp"
+#include "mt/mt1d.hpp"
+#include "mt/mt2d.hpp"
+
+namespace py = pybind11;
+
+namespace geoinvert::bindings {
+namespace {
+
+py::tuple mt_forward_1d(const DoubleArray& freq, const DoubleArray& rho, const DoubleArray& thick,
+                        const py::object& n_threads) {
+  require_ndim(freq, 1, "frequencies");
+  require_ndim(rho, 2, "resistivity");
+  require_ndim(thick, 2, "thickness");
+  const auto n_models = static_cast<std::size_t>(rho.shape(0));
+  const auto n_layers = static_cast<std::size_t>(rho.shape(1));
+  const auto n_freq = static_cast<std::size_t>(freq.shape(0));
+  if (n_layers == 0) throw_invalid("resistivity must have at least one layer");
+  if (static_cast<std::size_t>(thick.shape(0)) != n_models ||
+      static_cast<std::size_t>(thick.shape(1)) != n_layers - 1)
+    throw_invalid("thickness must have shape (", n_models, ", ", n_layers - 1, "), got (",
+                  thick.shape(0), ", ", thick.shape(1), ")");
+  const double* r = rho.data();
+  const double* h = thick.data();
+  for (std::size_t m = 0; m < n_models; ++m) {
+    for (std::size_t j = 0; j < n_layers; ++j) {
+      const double v = r[m * n_layers + j];
+      if (!(v > 0.0) || !std::isfinite(v))
+        throw_invalid("resistivity must be positive and finite; found ", v, " at model ", m,
+                      ", layer ", j);
+    }
+    for (std::size_t j = 0; j + 1 < n_layers; ++j) {
+      const double v = h[m * (n_layers - 1) + j];
+      if (!(v >= 0.0) || !std::isfinite(v))
+        throw_invalid("thickness must be non-negative and finite; found ", v, " at model ", m,
+                      ", layer ", j);
+    }
+  }
+  const long nt = thread_request(n_threads);
+  py::array_t<double> rho_a({n_models, n_freq});
+  py::array_t<double> phase({n_models, n_freq});
+  py::array_t<std::complex<double>> Z({n_models, n_freq});
+  double* pa = rho_a.mutable_data();
+  double* pp = phase.mutable_data();
+  auto* pz = Z.mutable_data();
+  const double* pf = freq.data();
+  {
+    py::gil_scoped_release release;
+    mt::forward_1d_batch(pf, n_freq, r, h, n_models, n_layers, pa, pp, pz, nt);
+  }
+  return py::make_tuple(rho_a, phase, Z);
+}
+
+std::vector<double> to_vector(const DoubleArray& a, const char* name) {
+  require_ndim(a, 1, name);
+  return std::vector<double>(a.data(), a.data() + a.shape(0));
+}
+
+void check_rho_2d(const mt::Mt2dProblem& p, const DoubleArray& rho) {
+  require_ndim(rho, 2, "resistivity");
+  if (rho.shape(0) != p.n_cells_z() || rho.shape(1) != p.n_cells_y())
+    throw_invalid("resistivity must have shape (", p.n_cells_z(), ", ", p.n_cells_y(),
+                  ") (earth cell rows, cell columns), got (", rho.shape(0), ", ", rho.shape(1),
+                  ")");
+}
+
+using CArray = py::array_t<std::complex<double>>;
+
+py::tuple mt2d_forward(const mt::Mt2dProblem& p, const DoubleArray& rho, const DoubleArray& freq,
+                       const py::object& n_threads) {
+  check_rho_2d(p, rho);
+  require_ndim(freq, 1, "frequencies");
+  const long nt = thread_request(n_threads);
+  const auto nf = static_cast<std::size_t>(freq.shape(0));
+  const std::size_t ns = static_cast<std::size_t>(p.n_stations());
+  CArray zte({nf, ns}), ztm({nf, ns});
+  auto* a = zte.mutable_data();
+  auto* b = ztm.mutable_data();
+  const double* r = rho.data();
+  const double* f = freq.data();
+  {
+    py::gil_scoped_release release;
+    p.forward(r, f, static_cast<int>(nf), a, b, nt);
+  }
+  return py::make_tuple(zte, ztm);
+}
+
+py::tuple mt2d_misfit_gradient(const mt::Mt2dProblem& p, const DoubleArray& rho,
+                               const DoubleArray& freq, const DoubleArray& obs,
+                               const DoubleArray& w, const py::object& n_threads) {
+  check_rho_2d(p, rho);
+  require_ndim(freq, 1, "frequencies");
+  const auto nf = static_cast<std::size_t>(freq.shape(0));
+  const std::size_t ns = static_cast<std::size_t>(p.n_stations());
+  for (const auto* arr : {&obs, &w}) {
+    const char* name = arr == &obs ? "observed" : "weights";
+    require_ndim(*arr, 4, name);
+    if (static_cast<std::size_t>(arr->shape(0)) != 2 ||
+        static_cast<std::size_t>(arr->shape(1)) != nf ||
+        static_cast<std::size_t>(arr->shape(2)) != ns || arr->shape(3) != 2)
+      throw_invalid(name, " must have shape (2, ", nf, ", ", ns, ", 2)");
+  }
+  const long nt = thread_request(n_threads);
+  CArray zte({nf, ns}), ztm({nf, ns});
+  py::array_t<double> grad({static_cast<std::size_t>(p.n_cells_z()),
+                            static_cast<std::size_t>(p.n_cells_y())});
+  double misfit = 0.0;
+  {
+    auto* a = zte.mutable_data();
+    auto* b = ztm.mutable_data();
+    double* g = grad.mutable_data();
+    const double *r = rho.data(), *f = freq.data(), *o = obs.data(), *ww = w.data();
+    py::gil_scoped_release release;
+    misfit = p.misfit_gradient(r, f, static_cast<int>(nf), o, ww, g, a, b, nt);
+  }
+  return py::make_tuple(misfit, grad, zte, ztm);
+}
+
+}  // namespace
+}  // namespace geoinvert::bindings
+
+void register_mt(py::module_& m) {
+  m.def("mt_forward_1d", &geoinvert::bindings::mt_forward_1d, py::arg("frequencies"),
+        py::arg("resistivity"), py::arg("thickness"), py::arg("n_threads") = py::none(),
+        "1-D MT impedance (Wait recursion). frequencies (n_f,) Hz; resistivity (n_models, "
+        "n_layers) ohm m; thickness (n_models, n_layers-1) km. Returns rho_a (ohm m), phase "
+        "(deg), Z (ohm), each (n_models, n_f).");
+  namespace b = geoinvert::bindings;
+  py::class_<geoinvert::mt::Mt2dProblem>(m, "Mt2dProblem",
+                                         "2-D MT finite-element problem on a node grid (SI units)")
+      .def(py::init([](const b::DoubleArray& y, const b::DoubleArray& z, int n_air,
+                       const b::DoubleArray& st) {
+             return std::make_unique<geoinvert::mt::Mt2dProblem>(
+                 b::to_vector(y, "y"), b::to_vector(z, "z"), n_air, b::to_vector(st, "stations"));
+           }),
+           py::arg("y"), py::arg("z"), py::arg("n_air"), py::arg("stations"))
+      .def("n_unknowns", &geoinvert::mt::Mt2dProblem::n_unknowns, py::arg("mode"))
+      .def("factor_nnz", &geoinvert::mt::Mt2dProblem::factor_nnz, py::arg("mode"))
+      .def_property_readonly("n_cells_y", &geoinvert::mt::Mt2dProblem::n_cells_y)
+      .def_property_readonly("n_cells_z", &geoinvert::mt::Mt2dProblem::n_cells_z)
+      .def("forward", &b::mt2d_forward, py::arg("resistivity"), py::arg("frequencies"),
+           py::arg("n_threads") = py::none())
+      .def("misfit_gradient", &b::mt2d_misfit_gradient, py::arg("resistivity"),
+           py::arg("frequencies"), py::arg("observed"), py::arg("weights"),
+           py::arg("n_threads") = py::none());
+}

@@ -1,0 +1,38 @@
+// Magnetotelluric 1-D forward modelling: impedance of a layered earth.
+//
+// Wait's impedance recursion (Wait 1954, Geophysics 19, 281-289; Ward & Hohmann 1988, eq. 4.68)
+// from the basement up,
+//     Z_j = zeta_j (Z_{j+1} + zeta_j tanh(k_j h_j)) / (zeta_j + Z_{j+1} tanh(k_j h_j)),
+// with intrinsic impedance zeta_j = sqrt(i omega mu0 rho_j) and wavenumber
+// k_j = sqrt(i omega mu0 / rho_j), time dependence e^{+i omega t}. tanh is evaluated in an
+// overflow-safe form (it saturates at 1 once Re(k h) > 20 instead of forming exp(2 k h)), so
+// thick resistive or thin conductive stacks never produce inf/NaN at any frequency.
+// Z is in SI ohms (V/m per A/m): Z = Ex/Hy; rho_a = |Z|^2 / (omega mu0), phase = arg Z in (0, 90) deg.
+#pragma once
+
+#include <complex>
+#include <cstddef>
+
+namespace geoinvert::mt {
+
+constexpr double pi = 3.14159265358979323846;
+constexpr double mu0 = 4.0e-7 * pi;  ///< vacuum permeability, H/m
+
+using cplx = std::complex<double>;
+
+/// tanh(z) for Re z >= 0 without overflow (accurate to a few ulp, also for small |z|).
+cplx tanh_safe(cplx z) noexcept;
+
+/// Surface impedance (ohm) of a layered earth at angular frequency omega (rad/s).
+/// rho: n_layers resistivities (ohm m), top first; thick_m: n_layers-1 thicknesses in metres.
+cplx impedance_1d(double omega, const double* rho, const double* thick_m,
+                  std::size_t n_layers) noexcept;
+
+/// Batched 1-D forward: n_models models x n_freq frequencies on the thread pool.
+/// freq (Hz, n_freq); rho (n_models x n_layers, ohm m); thick_km (n_models x (n_layers-1), km).
+/// Outputs (n_models x n_freq, row-major): rho_a (ohm m), phase (deg), Z (ohm, complex).
+void forward_1d_batch(const double* freq, std::size_t n_freq, const double* rho,
+                      const double* thick_km, std::size_t n_models, std::size_t n_layers,
+                      double* rho_a, double* phase_deg, cplx* Z, long n_threads);
+
+}  // namespace geoinvert::mt
