@@ -396,26 +396,38 @@ class MTSectionTask(Task):
             "targets": s.log10_resistivity,
         }
 
-    def forward(self, batch: dict[str, NDArray], n_threads: int | None) -> NDArray:
+    def solver(self, n_threads: int | None) -> Any:
+        """The 2-D solver for this section geometry (mesh and symbolic factorisation built once
+        per process and reused for every section)."""
         forward2d = _require("geoinvert.mt", "Forward2D", "the MT task")
-        p = self.prior
-        mesh = {
-            "x_edges": np.linspace(0.0, p.width, p.nx + 1),
-            "z_edges": np.linspace(0.0, p.depth, p.nz + 1),
-        }
-        fwd = forward2d(mesh, p.x_centres, self.frequencies)
+        from ..mt_mesh import build_mesh
+
+        cache = self.__dict__.setdefault("_solver_cache", {})
+        key = n_threads
+        if key not in cache:
+            p = self.prior
+            f = self.frequencies
+            mesh = build_mesh(
+                np.linspace(0.0, p.width, p.nx + 1),
+                np.linspace(0.0, p.depth, p.nz + 1),
+                f,
+                min_resistivity=p.resistivity[0],
+            )
+            cache[key] = forward2d(mesh, p.x_centres, f, n_threads=n_threads)
+        return cache[key]
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state.pop("_solver_cache", None)  # compiled solver objects stay in their process
+        return state
+
+    def forward(self, batch: dict[str, NDArray], n_threads: int | None) -> NDArray:
+        fwd = self.solver(n_threads)
         out = []
         for grid in batch["log10_rho"]:
-            res = fwd.run(10.0**grid)
+            r = fwd.run(10.0**grid)
             out.append(
-                np.stack(
-                    [
-                        np.log10(res["rho_a_te"]),
-                        res["phase_te"],
-                        np.log10(res["rho_a_tm"]),
-                        res["phase_tm"],
-                    ]
-                )
+                np.stack([np.log10(r.rho_a_te), r.phase_te, np.log10(r.rho_a_tm), r.phase_tm])
             )
         return np.asarray(out)
 
