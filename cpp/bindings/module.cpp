@@ -6,6 +6,7 @@ namespace py = pybind11;
 
 void register_rf(py::module_& m);
 void register_mt(py::module_& m);
+void register_dispersion(py::module_& m);
 
 #ifndef GEOINVERT_VERSION
 #define GEOINVERT_VERSION "dev"
@@ -18,4 +19,5 @@ PYBIND11_MODULE(_core, m) {
         "Number of hardware threads used when n_threads=None.");
   register_rf(m);
   register_mt(m);
+  register_dispersion(m);
 }
