@@ -174,7 +174,8 @@ class CrustDispersionTask(Task):
 
     ``inputs`` row = phase velocities (km/s) at ``frequencies`` followed by group velocities
     (km/s) at ``group_frequencies``, both in the given (increasing-frequency) order; computed with
-    earth flattening (``spherical=True``) by :mod:`geoinvert.dispersion`. No noise is added: noise
+    earth flattening (``spherical=True``) by the compiled dispersion kernel (the batch entry
+    point that :mod:`geoinvert.dispersion` wraps). No noise is added: noise
     belongs to training-time augmentation.
 
     Attributes
@@ -201,7 +202,7 @@ class CrustDispersionTask(Task):
     prior: CrustPrior = field(default_factory=CrustPrior)
 
     def check_available(self) -> None:
-        _require("geoinvert.dispersion", "phase_velocity", "the crust task")
+        _require("geoinvert._core", "dispersion_curves", "the crust task")
 
     def sample(self, rng: np.random.Generator, n: int) -> dict[str, NDArray]:
         s = sample_crust(rng, n, self.prior)
@@ -215,24 +216,28 @@ class CrustDispersionTask(Task):
         }
 
     def forward(self, batch: dict[str, NDArray], n_threads: int | None) -> NDArray:
-        from .. import dispersion
-
+        # The compiled batch entry point (the one geoinvert.dispersion wraps): it validates its
+        # input (ValueError) and returns phase and group velocity from one root search when
+        # group=True, so equal phase and group frequency sets cost a single call.
+        curves = _require("geoinvert._core", "dispersion_curves", "the crust task")
         model = (batch["thickness"], batch["vp"], batch["vs"], batch["rho"])
         kw = {"wave": self.wave, "mode": self.mode, "spherical": self.spherical}
-        parts = []
-        for fn, freqs in (
-            (dispersion.phase_velocity, self.frequencies),
-            (dispersion.group_velocity, self.group_frequencies),
-        ):
-            if len(freqs) == 0:
-                continue
+
+        def run(freqs: tuple[float, ...], group: bool) -> Any:
             periods = 1.0 / np.asarray(freqs, dtype=np.float64)
-            order = np.argsort(periods)  # kernels take periods in any order; sort for speed
-            c = fn(periods[order], *model, n_threads=n_threads, **kw)
-            out = np.empty_like(c)
-            out[:, order] = c
-            parts.append(out)
-        return np.concatenate(parts, axis=1)
+            order = np.argsort(periods)
+            res = curves(periods[order], *model, group=group, n_threads=n_threads, **kw)
+            back = np.argsort(order)
+            return tuple(r[:, back] for r in res) if group else res[:, back]
+
+        pf, gf = self.frequencies, self.group_frequencies
+        if len(gf) == 0:
+            return run(pf, False)
+        if tuple(gf) == tuple(pf):
+            c, u = run(pf, True)
+            return np.concatenate([c, u], axis=1)
+        c = run(pf, False)
+        return np.concatenate([c, run(gf, True)[1]], axis=1)
 
     @property
     def input_shape(self) -> tuple[int, ...]:
