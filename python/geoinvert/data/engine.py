@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +51,10 @@ class GenerationSummary:
         Generated rows per second of wall time.
     store_bytes : int
         Size of the store on disk.
+    worker_s : dict
+        Seconds summed over chunks: ``verify_s`` (resume checks), ``sample_s`` (prior),
+        ``forward_s`` (kernel), ``write_s`` (Zarr writes); ``forward_s`` over their sum is the
+        kernel's share of the workers' time.
     """
 
     path: str
@@ -61,6 +65,7 @@ class GenerationSummary:
     wall_s: float
     samples_per_s: float
     store_bytes: int
+    worker_s: dict[str, float] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -70,8 +75,15 @@ class GenerationSummary:
             f"{self.samples} samples in {self.path}: {self.chunks_generated} chunks generated, "
             f"{self.chunks_skipped} already complete; {self.failures} failed forwards; "
             f"{self.wall_s:.2f} s wall, {self.samples_per_s:.0f} samples/s; "
-            f"store {self.store_bytes / 2**20:.1f} MiB"
+            f"store {self.store_bytes / 2**20:.1f} MiB; kernel share of worker time "
+            f"{self.kernel_share:.1%}"
         )
+
+    @property
+    def kernel_share(self) -> float:
+        """forward_s / (verify_s + sample_s + forward_s + write_s) summed over chunks."""
+        total = sum(self.worker_s.values())
+        return self.worker_s.get("forward_s", 0.0) / total if total > 0 else float("nan")
 
 
 def default_workers() -> int:
@@ -81,20 +93,33 @@ def default_workers() -> int:
 
 def run_chunk(
     task: Task, path: str, index: int, n: int, chunk: int, seed: int, n_threads: int, check: bool
-) -> tuple[int, int, int, bool]:
+) -> tuple[int, int, int, bool, dict[str, float]]:
     """Generate and write chunk ``index`` (the unit of work of one Dask task).
 
-    Returns ``(index, rows, failed_rows, skipped)``; ``skipped`` is True when ``check`` found a
-    complete, verified chunk already in the store.
+    Returns ``(index, rows, failed_rows, skipped, timings)``; ``skipped`` is True when ``check``
+    found a complete, verified chunk already in the store; ``timings`` holds the seconds spent
+    verifying, sampling the prior, in the forward kernel and writing.
     """
     store = DatasetStore(Path(path))
     lo, hi = index * chunk, min((index + 1) * chunk, n)
+    t0 = time.perf_counter()
     if check and store.is_complete(index, verify=True):
-        return index, hi - lo, 0, True
+        return index, hi - lo, 0, True, {"verify_s": time.perf_counter() - t0}
+    t1 = time.perf_counter()
     rng = np.random.default_rng(chunk_seed(seed, index))
     data = task.simulate(rng, hi - lo, n_threads)
+    t2 = time.perf_counter()
     store.write_chunk(index, data)
-    return index, hi - lo, int((data.status > 0).sum()), False
+    t3 = time.perf_counter()
+    timings = {"verify_s": t1 - t0, **data.timings, "write_s": t3 - t2}
+    return index, hi - lo, int((data.status > 0).sum()), False, timings
+
+
+def _warm_up(task: Task) -> None:
+    """Import the task's modules on a worker before the clock starts."""
+    import zarr  # noqa: F401
+
+    task.check_available()
 
 
 def _check_resumable(store: DatasetStore, task: Task, n: int, chunk: int, seed: int) -> None:
@@ -201,6 +226,8 @@ def generate(
         client = Client(cluster)
     log.info("generating %d samples in %d chunks on %s", n, len(indices), client)
     generated = skipped = rows_generated = 0
+    worker_s: dict[str, float] = {}
+    client.run(_warm_up, task)
     t0 = time.perf_counter()
     try:
         futures = client.map(
@@ -219,7 +246,9 @@ def generate(
         total = sum(min((i + 1) * chunk, n) - i * chunk for i in indices)
         with tqdm(total=total, unit="samples", disable=not progress, smoothing=0.1) as bar:
             for fut in as_completed(futures):
-                _, rows, _, was_skipped = fut.result()
+                _, rows, _, was_skipped, timings = fut.result()
+                for k, v in timings.items():
+                    worker_s[k] = worker_s.get(k, 0.0) + v
                 skipped += was_skipped
                 generated += not was_skipped
                 rows_generated += 0 if was_skipped else rows
@@ -239,6 +268,7 @@ def generate(
         wall_s=wall,
         samples_per_s=rows_generated / wall if wall > 0 else float("nan"),
         store_bytes=store.nbytes_on_disk(),
+        worker_s=worker_s,
     )
     log.info("%s", summary)
     return summary

@@ -20,6 +20,7 @@ A batch that raises is re-run sample by sample so that one bad model only fails 
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -66,6 +67,8 @@ class ChunkData:
     targets: NDArray[np.float32]
     params: NDArray[np.float64]
     status: NDArray[np.int8]
+    #: seconds spent drawing from the prior and in the forward kernel (not stored)
+    timings: dict[str, float] = field(default_factory=dict, compare=False)
 
 
 class Task:
@@ -119,7 +122,9 @@ class Task:
         n_threads : int or None
             Threads given to the batched kernel (None = all cores).
         """
+        t0 = time.perf_counter()
         batch = self.sample(rng, n)
+        t1 = time.perf_counter()
         # copies: targets are often views of params, and failed rows' targets become NaN
         params = np.array(batch["params"], dtype=np.float64)
         targets = np.array(batch["targets"], dtype=np.float64).reshape((n, *self.target_shape))
@@ -135,6 +140,7 @@ class Task:
                     out[i] = np.asarray(self.forward(one, 1), dtype=np.float64)[0]
                 except (ValueError, RuntimeError, ArithmeticError):
                     status[i] = STATUS_FORWARD_ERROR
+        t2 = time.perf_counter()
         out = out.reshape((n, *self.input_shape))
         finite = np.isfinite(out.reshape(n, -1)).all(axis=1)
         status[(status == STATUS_OK) & ~finite] = STATUS_NONFINITE
@@ -146,6 +152,7 @@ class Task:
             targets=targets.astype(np.float32),
             params=params,
             status=status,
+            timings={"sample_s": t1 - t0, "forward_s": t2 - t1},
         )
 
 
