@@ -342,6 +342,87 @@ def train_mt(
         f"held-out log10-resistivity RMS {rms_error(module, test):.3f} on {len(test)} "
         f"sections; model in {out}"
     )
+# --- data generation (issue 5) --------------------------------------------------------------
+
+_TASK_HELP = "crust (Rayleigh phase+group dispersion), crust-ps (Moho Ps delays), mt, rf"
+
+
+@app.command()
+def generate(
+    task: str = typer.Argument(..., help=_TASK_HELP),
+    n: int = typer.Option(..., "--n", help="Number of samples."),
+    out: str = typer.Option(..., "--out", help="Zarr store directory to write."),
+    chunk: int = typer.Option(1000, "--chunk", help="Samples per chunk (one Dask task)."),
+    seed: int = typer.Option(0, "--seed", help="Root seed (chunk i: SeedSequence(seed).spawn)."),
+    scheduler: str | None = typer.Option(
+        None, "--scheduler", help="Existing Dask scheduler, tcp://host:port."
+    ),
+    workers: int | None = typer.Option(None, "--workers", help="Embedded-cluster workers."),
+    threads: int | None = typer.Option(None, "--threads", help="Threads per kernel call."),
+    resume: bool = typer.Option(False, "--resume", help="Finish an interrupted store."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing store."),
+    progress: bool = typer.Option(True, "--progress/--no-progress"),
+) -> None:
+    """Generate a training set into a Zarr v3 store (resumable, deterministic)."""
+    import json
+    import logging
+
+    from .data import generate as run
+    from .data import make_task
+
+    logging.basicConfig(level=logging.WARNING)
+    try:
+        t = make_task(task)
+        summary = run(
+            t, n, out, chunk=chunk, seed=seed, scheduler=scheduler, workers=workers,
+            threads=threads, resume=resume, overwrite=overwrite, progress=progress,
+        )  # fmt: skip
+    except (ValueError, RuntimeError, FileExistsError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(str(summary))
+    typer.echo(json.dumps(summary.as_dict()))
+
+
+@app.command()
+def inspect(
+    store: str = typer.Argument(..., help="Zarr store written by `geoinvert generate`."),
+    figure: str | None = typer.Option(None, "--figure", help="PNG path (default STORE.png)."),
+    samples: int = typer.Option(4, "--samples", help="Rows to plot."),
+) -> None:
+    """Print a store's summary and save a figure of a few samples."""
+    import json
+
+    from .data import DatasetStore
+    from .plot import plot_store_samples
+
+    st = DatasetStore(store)
+    typer.echo(json.dumps(st.summary(), indent=1))
+    path = figure or f"{store.rstrip('/')}.png"
+    try:
+        plot_store_samples(store, samples, out=path)
+    except ValueError as exc:
+        typer.echo(f"no figure: {exc}", err=True)
+        return
+    typer.echo(f"figure: {path}")
+
+
+@app.command("plot-prior")
+def plot_prior_cmd(
+    name: str = typer.Argument(..., help="crust, mt or rf"),
+    n: int = typer.Option(30, "--n", help="Samples drawn."),
+    seed: int = typer.Option(0, "--seed"),
+    out: str = typer.Option("prior.png", "--out", help="PNG path."),
+) -> None:
+    """Draw samples from a prior and save a figure."""
+    from .plot import plot_prior
+
+    try:
+        plot_prior(name, n, seed=seed, out=out)
+    except ValueError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"figure: {out}")
 
 
 def main() -> None:  # pragma: no cover - entry point

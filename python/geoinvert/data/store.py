@@ -1,0 +1,221 @@
+"""The Zarr v3 training-set store: layout, chunk writes with done markers, verification.
+
+Layout (root group)
+-------------------
+``inputs``  (n, *input_shape) float32, Zarr chunks (K, *input_shape)
+``targets`` (n, *target_shape) float32, chunks (K, *target_shape)
+``params``  (n, n_params) float64, chunks (K, n_params) -- every sampled prior parameter
+``status``  (n,) int8, chunks (K,) -- 0 ok, 1 non-finite forward, 2 forward raised; -1 = never
+written. Rows with status > 0 hold NaN inputs/targets.
+``chunk_sha256`` (n_chunks, 32) uint8, chunks (1, 32) -- the per-chunk done marker: the SHA-256
+of the chunk's rows (inputs, targets, params, status bytes, in that order), written only after
+the data. All zeros = not done.
+
+Attributes: ``task``, ``config``, ``prior``, ``frequencies``/``periods`` (task dependent),
+``input_names``, ``target_names``, ``param_names``, ``n``, ``chunk``, ``n_chunks``, ``seed``,
+``version``, ``format`` (= ``"geoinvert-dataset/1"``) and, once computed, ``normalization``.
+
+Chunk ``i`` covers rows ``[i K, min((i + 1) K, n))`` and is generated from
+``numpy.random.SeedSequence(seed, spawn_key=(i,))`` (= ``SeedSequence(seed).spawn(n_chunks)[i]``),
+so the store's content depends only on (task config, n, K, seed).
+A chunk is *complete* when its marker equals the hash of what is stored; readers must use only
+rows of complete chunks (:meth:`DatasetStore.complete_rows`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .tasks import ChunkData, Task
+
+__all__ = ["FORMAT", "DatasetStore", "chunk_digest", "chunk_seed", "create_store"]
+
+FORMAT = "geoinvert-dataset/1"
+_ARRAYS = ("inputs", "targets", "params", "status")
+
+
+def chunk_seed(seed: int, index: int) -> np.random.SeedSequence:
+    """The seed sequence of chunk ``index``: ``SeedSequence(seed).spawn(n)[index]`` for any n."""
+    return np.random.SeedSequence(seed, spawn_key=(index,))
+
+
+def chunk_digest(data: ChunkData) -> bytes:
+    """SHA-256 of a chunk's rows (inputs, targets, params, status in native C order)."""
+    h = hashlib.sha256()
+    for name in _ARRAYS:
+        h.update(np.ascontiguousarray(getattr(data, name)).tobytes())
+    return h.digest()
+
+
+def _jsonable(obj: Any) -> Any:
+    return json.loads(
+        json.dumps(obj, default=lambda o: o.tolist() if hasattr(o, "tolist") else str(o))
+    )
+
+
+def create_store(
+    path: str | Path, task: Task, n: int, chunk: int, seed: int, *, overwrite: bool = False
+) -> DatasetStore:
+    """Create an empty store for ``n`` rows of ``task`` in chunks of ``chunk`` rows.
+
+    Raises ``FileExistsError`` if ``path`` exists and ``overwrite`` is false.
+    """
+    import zarr
+
+    from .. import __version__
+
+    if n <= 0:
+        raise ValueError(f"n must be positive, got {n}")
+    if chunk <= 0:
+        raise ValueError(f"chunk must be positive, got {chunk}")
+    path = Path(path)
+    if path.exists() and not overwrite:
+        raise FileExistsError(f"{path} exists; use resume=True or overwrite=True")
+    n_chunks = -(-n // chunk)
+    root = zarr.open_group(str(path), mode="w", zarr_format=3)
+    ins, tgs = task.input_shape, task.target_shape
+    root.create_array("inputs", shape=(n, *ins), chunks=(chunk, *ins), dtype="float32",
+                      fill_value=np.nan)  # fmt: skip
+    root.create_array("targets", shape=(n, *tgs), chunks=(chunk, *tgs), dtype="float32",
+                      fill_value=np.nan)  # fmt: skip
+    n_p = len(task.param_names)
+    root.create_array("params", shape=(n, n_p), chunks=(chunk, n_p), dtype="float64",
+                      fill_value=np.nan)  # fmt: skip
+    root.create_array("status", shape=(n,), chunks=(chunk,), dtype="int8", fill_value=-1)
+    root.create_array("chunk_sha256", shape=(n_chunks, 32), chunks=(1, 32), dtype="uint8",
+                      fill_value=0)  # fmt: skip
+    desc = task.describe()
+    attrs = {
+        "format": FORMAT,
+        "version": __version__,
+        "seed": int(seed),
+        "n": int(n),
+        "chunk": int(chunk),
+        "n_chunks": int(n_chunks),
+        "param_names": list(task.param_names),
+        "task_config": _jsonable(task_config(task)),
+        **_jsonable(desc),
+    }
+    root.attrs.update(attrs)
+    return DatasetStore(path)
+
+
+def task_config(task: Task) -> dict[str, Any]:
+    """The dataclass fields of a task (its full configuration, prior included)."""
+    from dataclasses import asdict
+
+    return {"name": task.name, **asdict(task)}  # type: ignore[call-overload]
+
+
+@dataclass
+class DatasetStore:
+    """A handle on a generation store (opened lazily; picklable, holds only the path)."""
+
+    path: Path
+
+    def __post_init__(self) -> None:
+        self.path = Path(self.path)
+
+    @property
+    def root(self) -> Any:
+        import zarr
+
+        return zarr.open_group(str(self.path), mode="r+", zarr_format=3)
+
+    @property
+    def attrs(self) -> dict[str, Any]:
+        return dict(self.root.attrs)
+
+    def rows(self, index: int) -> slice:
+        a = self.attrs
+        k = a["chunk"]
+        return slice(index * k, min((index + 1) * k, a["n"]))
+
+    def write_chunk(self, index: int, data: ChunkData) -> bytes:
+        """Write chunk ``index``'s rows, then its done marker; returns the digest."""
+        root = self.root
+        k, n = root.attrs["chunk"], root.attrs["n"]
+        sl = slice(index * k, min((index + 1) * k, n))
+        for name in _ARRAYS:
+            root[name][sl] = getattr(data, name)
+        digest = chunk_digest(data)
+        root["chunk_sha256"][index] = np.frombuffer(digest, dtype=np.uint8)
+        return digest
+
+    def read_chunk(self, index: int) -> ChunkData:
+        root = self.root
+        sl = self.rows(index)
+        return ChunkData(*(np.asarray(root[name][sl]) for name in _ARRAYS))
+
+    def marker(self, index: int) -> bytes | None:
+        """The stored digest of chunk ``index`` (None if absent or unreadable)."""
+        try:
+            m = np.asarray(self.root["chunk_sha256"][index], dtype=np.uint8)
+        except Exception:  # a torn marker write is simply "not done"
+            return None
+        return None if not m.any() else m.tobytes()
+
+    def is_complete(self, index: int, *, verify: bool = True) -> bool:
+        """Whether chunk ``index`` has a marker (and, with ``verify``, matches its data)."""
+        m = self.marker(index)
+        if m is None:
+            return False
+        if not verify:
+            return True
+        try:
+            return chunk_digest(self.read_chunk(index)) == m
+        except Exception:  # a partial/corrupt Zarr chunk fails to decode
+            return False
+
+    def complete_chunks(self, *, verify: bool = False) -> NDArray[np.bool_]:
+        """Boolean mask (n_chunks,) of complete chunks (markers only unless ``verify``)."""
+        a = self.attrs
+        if not verify:
+            try:
+                m = np.asarray(self.root["chunk_sha256"][:])
+                return m.any(axis=1)
+            except Exception:
+                pass
+        return np.array([self.is_complete(i, verify=verify) for i in range(a["n_chunks"])])
+
+    def complete_rows(self, *, verify: bool = False) -> NDArray[np.int64]:
+        """Row indices belonging to complete chunks."""
+        a = self.attrs
+        done = np.flatnonzero(self.complete_chunks(verify=verify))
+        k, n = a["chunk"], a["n"]
+        if done.size == 0:
+            return np.zeros(0, dtype=np.int64)
+        return np.concatenate([np.arange(i * k, min((i + 1) * k, n)) for i in done])
+
+    def nbytes_on_disk(self) -> int:
+        """Total size of the store's files in bytes."""
+        return sum(f.stat().st_size for f in self.path.rglob("*") if f.is_file())
+
+    def summary(self) -> dict[str, Any]:
+        """Counts and attributes for ``geoinvert inspect``."""
+        a = self.attrs
+        done = self.complete_chunks()
+        status = np.asarray(self.root["status"][:])
+        return {
+            "path": str(self.path),
+            "task": a.get("task"),
+            "n": a["n"],
+            "chunk": a["chunk"],
+            "chunks_complete": int(done.sum()),
+            "n_chunks": a["n_chunks"],
+            "ok": int((status == 0).sum()),
+            "failed": int((status > 0).sum()),
+            "missing": int((status < 0).sum()),
+            "seed": a["seed"],
+            "version": a["version"],
+            "inputs": list(self.root["inputs"].shape),
+            "targets": list(self.root["targets"].shape),
+            "store_bytes": self.nbytes_on_disk(),
+        }
