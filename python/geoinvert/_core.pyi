@@ -11,11 +11,6 @@ def hardware_threads() -> int: ...
 
 def dispersion_curves(
     periods: NDArray[np.float64],
-# --- receiver functions (cpp/rf, bind_rf.cpp) ---
-import numpy as np
-from numpy.typing import NDArray
-
-def rf_receiver_function(
     thickness: NDArray[np.float64],
     vp: NDArray[np.float64],
     vs: NDArray[np.float64],
@@ -30,18 +25,6 @@ def rf_receiver_function(
 def dispersion_secular(
     period: float,
     c: NDArray[np.float64],
-    slowness: NDArray[np.float64],
-    dt: float,
-    n_fft: int,
-    n_samples: int,
-    gaussian: float,
-    shift: float,
-    water_level: float,
-    cutoff: float,
-    n_threads: int | None = None,
-) -> NDArray[np.float64]: ...
-def rf_n_propagated(dt: float, n_fft: int, gaussian: float, cutoff: float) -> int: ...
-def rf_surface_spectra(
     thickness: NDArray[np.float64],
     vp: NDArray[np.float64],
     vs: NDArray[np.float64],
@@ -51,6 +34,7 @@ def rf_surface_spectra(
     earth_radius: float = 6371.0,
     derivatives: bool = True,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]: ...
+
 # --- magnetotellurics (cpp/mt, bind_mt.cpp) ---
 
 def mt_forward_1d(
@@ -86,6 +70,29 @@ class Mt2dProblem:
         weights: NDArray[np.float64],
         n_threads: int | None = None,
     ) -> tuple[float, NDArray[np.float64], NDArray[np.complex128], NDArray[np.complex128]]: ...
+
+# --- receiver functions (cpp/rf, bind_rf.cpp) ---
+def rf_receiver_function(
+    thickness: NDArray[np.float64],
+    vp: NDArray[np.float64],
+    vs: NDArray[np.float64],
+    rho: NDArray[np.float64],
+    slowness: NDArray[np.float64],
+    dt: float,
+    n_fft: int,
+    n_samples: int,
+    gaussian: float,
+    shift: float,
+    water_level: float,
+    cutoff: float,
+    n_threads: int | None = None,
+) -> NDArray[np.float64]: ...
+def rf_n_propagated(dt: float, n_fft: int, gaussian: float, cutoff: float) -> int: ...
+def rf_surface_spectra(
+    thickness: NDArray[np.float64],
+    vp: NDArray[np.float64],
+    vs: NDArray[np.float64],
+    rho: NDArray[np.float64],
     slowness: NDArray[np.float64],
     domega: float,
     n_freq: int,
