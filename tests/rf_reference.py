@@ -106,8 +106,12 @@ def reference_rf(
     """Radial receiver function R/Z (all frequencies), length n_fft."""
     omega = 2.0 * np.pi * np.fft.rfftfreq(n_fft, dt)
     radial, vertical = reference_spectra(
-        np.asarray(thickness, float), np.asarray(vp, float), np.asarray(vs, float),
-        np.asarray(rho, float), p, omega,
+        np.asarray(thickness, float),
+        np.asarray(vp, float),
+        np.asarray(vs, float),
+        np.asarray(rho, float),
+        p,
+        omega,
     )
     spec = radial / vertical * np.exp(-(omega**2) / (4.0 * gaussian**2) - 1j * omega * shift)
     return np.fft.irfft(spec, n_fft)

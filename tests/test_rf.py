@@ -47,8 +47,16 @@ def test_matches_independent_reference(fixtures: dict) -> None:
     d = fixtures
     p = d["slowness"]
     out = rf.receiver_function(
-        d["thickness"], d["vp"], d["vs"], d["rho"], p, dt=float(d["dt"]), n_samples=2048,
-        n_fft=int(d["n_fft"]), gaussian=float(d["gaussian"]), shift=float(d["shift"]),
+        d["thickness"],
+        d["vp"],
+        d["vs"],
+        d["rho"],
+        p,
+        dt=float(d["dt"]),
+        n_samples=2048,
+        n_fft=int(d["n_fft"]),
+        gaussian=float(d["gaussian"]),
+        shift=float(d["shift"]),
     )
     ours = out[np.arange(p.size), np.arange(p.size)]  # model i with slowness i
     ref = d["reference"]
@@ -178,7 +186,9 @@ def test_transition_zone_conversions_ak135() -> None:
     t = rf.rf_times(4096, dt, 5.0)
     h, vp, vs, _ = m.arrays()
     z = np.cumsum(h[:-1])
-    delay = np.cumsum(h[:-1] * (np.sqrt(1 / vs[:-1] ** 2 - p * p) - np.sqrt(1 / vp[:-1] ** 2 - p * p)))
+    delay = np.cumsum(
+        h[:-1] * (np.sqrt(1 / vs[:-1] ** 2 - p * p) - np.sqrt(1 / vp[:-1] ** 2 - p * p))
+    )
     for depth, approx in ((410.0, 44.0), (660.0, 68.0)):
         expected = delay[np.argmin(np.abs(z - depth))]
         assert expected == pytest.approx(approx, abs=1.0)
@@ -286,8 +296,9 @@ def test_bad_input(change: dict, match: str) -> None:
     kw = dict(thickness=[35.0, 0.0], vp=[6.3, 8.1], vs=[3.6, 4.5], rho=[2.8, 3.3], slowness=0.06)
     kw.update(change)
     with pytest.raises(ValueError, match=match):
-        rf.receiver_function(kw.pop("thickness"), kw.pop("vp"), kw.pop("vs"), kw.pop("rho"),
-                             kw.pop("slowness"), **kw)
+        rf.receiver_function(
+            kw.pop("thickness"), kw.pop("vp"), kw.pop("vs"), kw.pop("rho"), kw.pop("slowness"), **kw
+        )
 
 
 def test_bad_input_names_the_model() -> None:
@@ -303,13 +314,35 @@ def test_kernel_validates_too() -> None:
 
     one = np.ones((1, 2))
     with pytest.raises(ValueError, match="slowness must be in"):
-        _core.rf_receiver_function(one * [35, 0], one * [6.3, 8.1], one * [3.6, 4.5],
-                                   one * [2.8, 3.3], np.array([0.5]), 0.05, 4096, 4096, 2.5, 5.0,
-                                   0.0, 1e-8)
+        _core.rf_receiver_function(
+            one * [35, 0],
+            one * [6.3, 8.1],
+            one * [3.6, 4.5],
+            one * [2.8, 3.3],
+            np.array([0.5]),
+            0.05,
+            4096,
+            4096,
+            2.5,
+            5.0,
+            0.0,
+            1e-8,
+        )
     with pytest.raises(ValueError, match="power of two"):
-        _core.rf_receiver_function(one * [35, 0], one * [6.3, 8.1], one * [3.6, 4.5],
-                                   one * [2.8, 3.3], np.array([0.05]), 0.05, 1000, 1000, 2.5, 5.0,
-                                   0.0, 1e-8)
+        _core.rf_receiver_function(
+            one * [35, 0],
+            one * [6.3, 8.1],
+            one * [3.6, 4.5],
+            one * [2.8, 3.3],
+            np.array([0.05]),
+            0.05,
+            1000,
+            1000,
+            2.5,
+            5.0,
+            0.0,
+            1e-8,
+        )
 
 
 def test_grazing_layer_gives_nan_not_garbage() -> None:

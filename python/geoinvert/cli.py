@@ -145,6 +145,8 @@ def _plot_curves(path: Path, periods: Any, all_modes: list[Any], wave: str, titl
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
+
+
 # --- geoinvert train {crust,rf,mt} ------------------------------------------------------------
 train_app = typer.Typer(
     help="Train the networks on a generated store (see `geoinvert generate`).",
@@ -342,6 +344,8 @@ def train_mt(
         f"held-out log10-resistivity RMS {rms_error(module, test):.3f} on {len(test)} "
         f"sections; model in {out}"
     )
+
+
 # --- data generation (issue 5) --------------------------------------------------------------
 
 _TASK_HELP = "crust (Rayleigh phase+group dispersion), crust-ps (Moho Ps delays), mt, rf"

@@ -45,7 +45,9 @@ def models() -> list[LayeredModel]:
         out.append(LayeredModel.from_arrays(h, vp, vs, rho, name=name))
 
     # Simple crusts: one layer over a half-space.
-    for k, (h, vp, vs) in enumerate([(25, 6.0, 3.45), (35, 6.3, 3.6), (45, 6.5, 3.75), (30, 6.2, 3.4)]):
+    for k, (h, vp, vs) in enumerate(
+        [(25, 6.0, 3.45), (35, 6.3, 3.6), (45, 6.5, 3.75), (30, 6.2, 3.4)]
+    ):
         add(f"crust1_{k}", [h, 0], [vp, 8.1], [vs, 4.5], [2.8, 3.35])
     add("crust1_weak", [35, 0], [6.6, 7.2], [3.8, 4.0], [2.9, 3.1])
     add("crust1_strong", [40, 0], [5.8, 8.3], [3.2, 4.7], [2.6, 3.4])
@@ -57,12 +59,36 @@ def models() -> list[LayeredModel]:
     # Sediments over a crust.
     add("sed_thin", [1.0, 30, 0], [2.5, 6.3, 8.1], [1.2, 3.6, 4.5], [2.1, 2.8, 3.35])
     add("sed_2km", [2.0, 32, 0], [3.0, 6.3, 8.1], [1.5, 3.6, 4.5], [2.2, 2.8, 3.35])
-    add("sed_soft", [0.5, 1.5, 30, 0], [1.9, 3.2, 6.2, 8.0], [0.7, 1.7, 3.55, 4.45], [1.9, 2.3, 2.8, 3.3])
+    add(
+        "sed_soft",
+        [0.5, 1.5, 30, 0],
+        [1.9, 3.2, 6.2, 8.0],
+        [0.7, 1.7, 3.55, 4.45],
+        [1.9, 2.3, 2.8, 3.3],
+    )
     add("sed_thick", [4.0, 28, 0], [3.5, 6.4, 8.1], [1.9, 3.7, 4.5], [2.35, 2.85, 3.35])
     # Crustal low-velocity layers.
-    add("lvl_mid", [12, 6, 17, 0], [6.1, 5.6, 6.6, 8.1], [3.55, 3.0, 3.8, 4.5], [2.75, 2.6, 2.9, 3.35])
-    add("lvl_upper", [5, 4, 26, 0], [6.0, 5.2, 6.5, 8.0], [3.5, 2.8, 3.75, 4.45], [2.7, 2.5, 2.9, 3.3])
-    add("lvl_lower", [18, 8, 10, 0], [6.2, 6.9, 6.0, 8.1], [3.6, 4.0, 3.3, 4.5], [2.8, 3.0, 2.85, 3.35])
+    add(
+        "lvl_mid",
+        [12, 6, 17, 0],
+        [6.1, 5.6, 6.6, 8.1],
+        [3.55, 3.0, 3.8, 4.5],
+        [2.75, 2.6, 2.9, 3.35],
+    )
+    add(
+        "lvl_upper",
+        [5, 4, 26, 0],
+        [6.0, 5.2, 6.5, 8.0],
+        [3.5, 2.8, 3.75, 4.45],
+        [2.7, 2.5, 2.9, 3.3],
+    )
+    add(
+        "lvl_lower",
+        [18, 8, 10, 0],
+        [6.2, 6.9, 6.0, 8.1],
+        [3.6, 4.0, 3.3, 4.5],
+        [2.8, 3.0, 2.85, 3.35],
+    )
     # Multi-layer crusts and a mantle LVZ.
     add(
         "multi_8",
@@ -78,8 +104,13 @@ def models() -> list[LayeredModel]:
         [3.65, 4.55, 4.2, 4.65],
         [2.85, 3.35, 3.3, 3.4],
     )
-    add("gradient_crust", np.r_[np.full(10, 3.5), 0.0], np.linspace(5.9, 6.9, 11).tolist()[:10] + [8.1],
-        np.linspace(3.4, 3.95, 11).tolist()[:10] + [4.5], np.linspace(2.65, 3.0, 11).tolist()[:10] + [3.35])
+    add(
+        "gradient_crust",
+        np.r_[np.full(10, 3.5), 0.0],
+        np.linspace(5.9, 6.9, 11).tolist()[:10] + [8.1],
+        np.linspace(3.4, 3.95, 11).tolist()[:10] + [4.5],
+        np.linspace(2.65, 3.0, 11).tolist()[:10] + [3.35],
+    )
     # Reference Earth models to 800 km, with and without an X-discontinuity.
     for name in ("ak135", "iasp91", "prem"):
         base = layered(name, max_depth=800.0, layer_thickness=14.0)
@@ -112,16 +143,20 @@ def main() -> None:
     slow = np.linspace(0.04, 0.08, 5)[np.arange(len(ms)) % 5]
     t, vp, vs, rho = stack_models(ms)
     ref = np.array(
-        [reference_rf(*m.arrays(), p, dt=DT, n_fft=NFFT, gaussian=GAUSS, shift=SHIFT)[:NKEEP]
-         for m, p in zip(ms, slow, strict=True)]
+        [
+            reference_rf(*m.arrays(), p, dt=DT, n_fft=NFFT, gaussian=GAUSS, shift=SHIFT)[:NKEEP]
+            for m, p in zip(ms, slow, strict=True)
+        ]
     )
     try:
         import telewavesim  # noqa: F401
 
         # Stock telewavesim is compiled with at most nlaymx = 30 layers (src/rmat.f90).
         tw = np.array(
-            [telewavesim_rf(m, p) if m.n_layers <= 30 else np.full(NKEEP, np.nan)
-             for m, p in zip(ms, slow, strict=True)]
+            [
+                telewavesim_rf(m, p) if m.n_layers <= 30 else np.full(NKEEP, np.nan)
+                for m, p in zip(ms, slow, strict=True)
+            ]
         )
         has_tw = True
     except ImportError:
@@ -129,9 +164,19 @@ def main() -> None:
         has_tw = False
     np.savez_compressed(
         HERE / "rf_fixtures.npz",
-        thickness=t, vp=vp, vs=vs, rho=rho, names=np.array([m.name for m in ms]),
-        slowness=slow, reference=ref, telewavesim=tw, has_telewavesim=has_tw,
-        dt=DT, n_fft=NFFT, gaussian=GAUSS, shift=SHIFT,
+        thickness=t,
+        vp=vp,
+        vs=vs,
+        rho=rho,
+        names=np.array([m.name for m in ms]),
+        slowness=slow,
+        reference=ref,
+        telewavesim=tw,
+        has_telewavesim=has_tw,
+        dt=DT,
+        n_fft=NFFT,
+        gaussian=GAUSS,
+        shift=SHIFT,
     )
     print(f"{len(ms)} models, max layers {t.shape[1]}, telewavesim: {has_tw}")
 

@@ -45,9 +45,7 @@ class StepRunner:
     def _marker(self, name: str) -> Path:
         return self.folder / ".steps" / f"{name}.json"
 
-    def run(
-        self, name: str, func: Callable[..., dict[str, Any]], **params: Any
-    ) -> dict[str, Any]:
+    def run(self, name: str, func: Callable[..., dict[str, Any]], **params: Any) -> dict[str, Any]:
         """Run ``func(**params)`` unless a finished step with the same parameters exists.
 
         ``func`` returns a JSON-serialisable summary dict, which is stored and returned.
@@ -67,7 +65,8 @@ class StepRunner:
         seconds = time.perf_counter() - start
         self.timings[name] = seconds
         tmp = marker.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"params": key, "seconds": seconds, "result": result}, indent=1,
-                                  default=str))
+        tmp.write_text(
+            json.dumps({"params": key, "seconds": seconds, "result": result}, indent=1, default=str)
+        )
         tmp.replace(marker)  # atomic: a marker exists only for a finished step
         return result

@@ -1,6 +1,6 @@
 """Inversion drivers: network inversion of observations and conventional baselines."""
 
-from .montecarlo import MCMCResult, adaptive_metropolis
+from .montecarlo import MCMCResult, adaptive_metropolis, differential_evolution_mcmc
 from .nlcg import NLCGResult, SmoothnessRegulariser, nlcg
 
 __all__ = [
@@ -8,5 +8,6 @@ __all__ = [
     "NLCGResult",
     "SmoothnessRegulariser",
     "adaptive_metropolis",
+    "differential_evolution_mcmc",
     "nlcg",
 ]
