@@ -14,7 +14,7 @@ import geoinvert.rf as rf
 from geoinvert.earth import insert_discontinuity, layered, stack_models
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from rf_reference import reference_rf, reference_spectra, system_matrix  # noqa: E402
+from rf_reference import reference_rf, reference_spectra, system_matrix
 
 DATA = Path(__file__).resolve().parent / "data" / "rf_fixtures.npz"
 CRUST = (np.array([35.0, 0.0]), np.array([6.3, 8.1]), np.array([3.6, 4.5]), np.array([2.8, 3.3]))
@@ -47,8 +47,16 @@ def test_matches_independent_reference(fixtures: dict) -> None:
     d = fixtures
     p = d["slowness"]
     out = rf.receiver_function(
-        d["thickness"], d["vp"], d["vs"], d["rho"], p, dt=float(d["dt"]), n_samples=2048,
-        n_fft=int(d["n_fft"]), gaussian=float(d["gaussian"]), shift=float(d["shift"]),
+        d["thickness"],
+        d["vp"],
+        d["vs"],
+        d["rho"],
+        p,
+        dt=float(d["dt"]),
+        n_samples=1600,
+        n_fft=int(d["n_fft"]),
+        gaussian=float(d["gaussian"]),
+        shift=float(d["shift"]),
     )
     ours = out[np.arange(p.size), np.arange(p.size)]  # model i with slowness i
     ref = d["reference"]
@@ -97,7 +105,7 @@ def test_telewavesim_discrepancy(fixtures: dict) -> None:
         n_int = len(model[0]) - 1
         if n_int > 2 or not np.isfinite(d["telewavesim"][i]).all():
             continue
-        tw, ref = d["telewavesim"][i], d["reference"][i]
+        tw, ref = d["telewavesim"][i].astype(np.float64), d["reference"][i]
         # Our exp(+i omega t) convention: telewavesim's damping is omega (1 - 0.001 i) here.
         r, z = reference_spectra(*model, float(d["slowness"][i]), omega * (1 - 1e-3j))
         g = np.exp(-(omega**2) / (4 * float(d["gaussian"]) ** 2) - 1j * omega * float(d["shift"]))
@@ -107,7 +115,8 @@ def test_telewavesim_discrepancy(fixtures: dict) -> None:
         damped_err = np.abs(tw - damped).max() / peak
         assert undamped_err > 2e-3, name  # the damping alone: measured 0.3-3.6 %
         if n_int == 1:
-            assert damped_err < 1e-10, name  # measured ~1e-14
+            # measured ~1e-14 in float64; the fixture stores telewavesim as float32 (6e-8)
+            assert damped_err < 1e-6, name
         else:
             assert damped_err > 0.02, name  # the addit() bug: measured 3-55 %
         checked[n_int] += 1
@@ -178,7 +187,9 @@ def test_transition_zone_conversions_ak135() -> None:
     t = rf.rf_times(4096, dt, 5.0)
     h, vp, vs, _ = m.arrays()
     z = np.cumsum(h[:-1])
-    delay = np.cumsum(h[:-1] * (np.sqrt(1 / vs[:-1] ** 2 - p * p) - np.sqrt(1 / vp[:-1] ** 2 - p * p)))
+    delay = np.cumsum(
+        h[:-1] * (np.sqrt(1 / vs[:-1] ** 2 - p * p) - np.sqrt(1 / vp[:-1] ** 2 - p * p))
+    )
     for depth, approx in ((410.0, 44.0), (660.0, 68.0)):
         expected = delay[np.argmin(np.abs(z - depth))]
         assert expected == pytest.approx(approx, abs=1.0)
@@ -286,8 +297,9 @@ def test_bad_input(change: dict, match: str) -> None:
     kw = dict(thickness=[35.0, 0.0], vp=[6.3, 8.1], vs=[3.6, 4.5], rho=[2.8, 3.3], slowness=0.06)
     kw.update(change)
     with pytest.raises(ValueError, match=match):
-        rf.receiver_function(kw.pop("thickness"), kw.pop("vp"), kw.pop("vs"), kw.pop("rho"),
-                             kw.pop("slowness"), **kw)
+        rf.receiver_function(
+            kw.pop("thickness"), kw.pop("vp"), kw.pop("vs"), kw.pop("rho"), kw.pop("slowness"), **kw
+        )
 
 
 def test_bad_input_names_the_model() -> None:
@@ -303,13 +315,35 @@ def test_kernel_validates_too() -> None:
 
     one = np.ones((1, 2))
     with pytest.raises(ValueError, match="slowness must be in"):
-        _core.rf_receiver_function(one * [35, 0], one * [6.3, 8.1], one * [3.6, 4.5],
-                                   one * [2.8, 3.3], np.array([0.5]), 0.05, 4096, 4096, 2.5, 5.0,
-                                   0.0, 1e-8)
+        _core.rf_receiver_function(
+            one * [35, 0],
+            one * [6.3, 8.1],
+            one * [3.6, 4.5],
+            one * [2.8, 3.3],
+            np.array([0.5]),
+            0.05,
+            4096,
+            4096,
+            2.5,
+            5.0,
+            0.0,
+            1e-8,
+        )
     with pytest.raises(ValueError, match="power of two"):
-        _core.rf_receiver_function(one * [35, 0], one * [6.3, 8.1], one * [3.6, 4.5],
-                                   one * [2.8, 3.3], np.array([0.05]), 0.05, 1000, 1000, 2.5, 5.0,
-                                   0.0, 1e-8)
+        _core.rf_receiver_function(
+            one * [35, 0],
+            one * [6.3, 8.1],
+            one * [3.6, 4.5],
+            one * [2.8, 3.3],
+            np.array([0.05]),
+            0.05,
+            1000,
+            1000,
+            2.5,
+            5.0,
+            0.0,
+            1e-8,
+        )
 
 
 def test_grazing_layer_gives_nan_not_garbage() -> None:
@@ -359,3 +393,30 @@ def test_evanescent_layer_matches_reference(h_fast: float) -> None:
     r_ref, z_ref = reference_spectra(*model, p, 2 * np.pi * f)
     np.testing.assert_allclose(r, r_ref, rtol=1e-8, atol=1e-12)
     np.testing.assert_allclose(z, z_ref, rtol=1e-8, atol=1e-12)
+
+
+def test_matches_seispy(fixtures: dict) -> None:
+    """seispy's numba Thomson-Haskell forward (stored fixture) for all 31 models."""
+    d = fixtures
+    if not bool(d["has_seispy"]):
+        pytest.skip("fixture made without seispy")
+    p = d["slowness"]
+    out = rf.receiver_function(
+        d["thickness"],
+        d["vp"],
+        d["vs"],
+        d["rho"],
+        p,
+        n_samples=1600,
+        n_fft=int(d["n_fft"]),
+        dt=float(d["dt"]),
+        gaussian=float(d["gaussian"]),
+        shift=float(d["shift"]),
+    )
+    ours = out[np.arange(p.size), np.arange(p.size)]
+    sp = d["seispy"]
+    err = np.abs(ours - sp).max(axis=1) / sp.max(axis=1)
+    # Issue 4: <= 1e-6 of the direct-P peak. Measured <= 3e-9 (our Gaussian cut-off); seispy
+    # and the numpy reference agree to 5e-14.
+    assert err.max() <= 1e-6
+    assert np.abs(sp - d["reference"]).max() <= 1e-12 * d["reference"].max()

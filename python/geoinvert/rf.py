@@ -225,7 +225,18 @@ def receiver_function(
         t, p, s, r = flatten_model(t, p, s, r)
         slow, slow_shape = _slowness(slowness, p[:, -1])
     out = _core.rf_receiver_function(
-        t, p, s, r, slow, dt, nfft, n, gaussian, float(shift), float(water_level), _CUTOFF,
+        t,
+        p,
+        s,
+        r,
+        slow,
+        dt,
+        nfft,
+        n,
+        gaussian,
+        float(shift),
+        float(water_level),
+        _CUTOFF,
         None if threads == 0 else threads,
     )
     shape = (t.shape[0],) if batched else ()

@@ -91,7 +91,9 @@ class EarthTable:
             raise ValueError(f"depth must start at >= 0 km, got {d[0]} at row 0")
         step = np.diff(d)
         if (step < 0).any():
-            raise ValueError(f"depth must be non-decreasing; it decreases at row {_first(step < 0) + 1}")
+            raise ValueError(
+                f"depth must be non-decreasing; it decreases at row {_first(step < 0) + 1}"
+            )
         triple = (step[:-1] == 0) & (step[1:] == 0)
         if triple.any():
             raise ValueError(f"depth repeats three times at row {_first(triple)}")
@@ -241,7 +243,9 @@ def layered(
             raise ValueError(f"{arg} must be > 0 km, got {val}")
     d = table.depth
     if max_depth > d[-1] or max_depth <= d[0]:
-        raise ValueError(f"max_depth must be in ({d[0]}, {d[-1]}] km for this table, got {max_depth}")
+        raise ValueError(
+            f"max_depth must be in ({d[0]}, {d[-1]}] km for this table, got {max_depth}"
+        )
     # Continuous segments: maximal runs of rows with strictly increasing depth.
     breaks = np.flatnonzero(np.diff(d) == 0) + 1
     starts = np.concatenate([[0], breaks])
@@ -376,11 +380,15 @@ def insert_discontinuity(
         bottom_depth = float(cand[0]) if cand.size else math.inf
     else:
         if not isinstance(bottom, (int, float, np.integer, np.floating)) or not bottom > base:
-            raise ValueError(f"bottom must be a depth (km) below depth + thickness/2, got {bottom!r}")
+            raise ValueError(
+                f"bottom must be a depth (km) below depth + thickness/2, got {bottom!r}"
+            )
         bottom_depth = float(bottom)
     n_ramp = 0 if thickness == 0 else max(1, math.ceil(thickness / gradient_step - 1e-9))
     cuts = np.linspace(top, base, n_ramp + 1) if n_ramp else np.array([depth])
-    extra = cuts if math.isinf(bottom_depth) or bottom_depth >= z_half else np.r_[cuts, bottom_depth]
+    extra = (
+        cuts if math.isinf(bottom_depth) or bottom_depth >= z_half else np.r_[cuts, bottom_depth]
+    )
     out = _split(model, extra)
     mid = out.depth_top + 0.5 * out.thickness
     mid[-1] = z_half  # the half-space: perturbed only when the perturbation reaches it
