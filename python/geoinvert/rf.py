@@ -24,14 +24,20 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from . import _core
+from ._rf_decon import iterative_deconvolution, water_level_deconvolution
+from ._rf_io import to_stream, write_sac
 from ._validation import as_float_array, check_layered_model, check_threads
 
 __all__ = [
     "EARTH_RADIUS",
     "flatten_model",
+    "iterative_deconvolution",
     "receiver_function",
     "rf_times",
     "surface_spectra",
+    "to_stream",
+    "water_level_deconvolution",
+    "write_sac",
 ]
 
 #: Earth radius (km) used by the flattening transformation.
