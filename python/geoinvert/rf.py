@@ -51,6 +51,33 @@ _CUTOFF = 1e-8
 def _models(
     thickness: ArrayLike, vp: ArrayLike, vs: ArrayLike, rho: ArrayLike
 ) -> tuple[NDArray, NDArray, NDArray, NDArray, bool]:
+    # Fast path (a handful of vectorised checks, ~10 us) for valid input; anything suspicious
+    # goes through the full validation, which names the argument, model and layer.
+    try:
+        arrs = [np.ascontiguousarray(a, dtype=np.float64) for a in (thickness, vp, vs, rho)]
+    except (TypeError, ValueError):
+        arrs = []
+    if (
+        len(arrs) == 4
+        and arrs[0].ndim in (1, 2)
+        and arrs[0].size > 0
+        and all(a.shape == arrs[0].shape for a in arrs)
+    ):
+        t, p, s, r = arrs
+        with np.errstate(invalid="ignore", over="ignore"):
+            good = bool(
+                np.isfinite(t).all()
+                and np.isfinite(p).all()
+                and np.isfinite(r).all()
+                and (t >= 0).all()
+                and (s > 0).all()
+                and (r > 0).all()
+                and (p * p > (4.0 / 3.0) * s * s).all()
+            )
+        if good:
+            batched = t.ndim == 2
+            t, p, s, r = (np.atleast_2d(a) for a in arrs)
+            return t, p, s, r, batched
     t, p, s, r, batched = check_layered_model(thickness, vp, vs, rho)
     if (s <= 0).any():
         m, j = np.unravel_index(int(np.flatnonzero(s <= 0)[0]), s.shape)
