@@ -325,4 +325,5 @@ def surface_spectra(
         t, p, s, r, slow, 2.0 * np.pi * df, int(n_freq), None if threads == 0 else threads
     )
     shape = ((t.shape[0],) if batched else ()) + slow_shape + (int(n_freq),)
-    return np.arange(int(n_freq)) * df, radial.reshape(shape), vertical.reshape(shape)
+    freq = np.arange(int(n_freq), dtype=np.float64) * df
+    return freq, radial.reshape(shape), vertical.reshape(shape)
