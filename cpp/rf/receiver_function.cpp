@@ -539,8 +539,9 @@ void one_rf(const double* h, const double* vp, const double* vs, const double* r
   C* spec = ws.spectrum.data();
   bool ok;
   if (opt.water_level > 0) {
-    std::vector<C> z(n_freq);  // only on the (rare) water-level path
-    ok = surface_spectra(h, vp, vs, rho, n, p, domega, n_freq, spec, z.data(), ws);
+    if (ws.vertical.size() < n_freq) ws.vertical.resize(n_freq);
+    C* z = ws.vertical.data();
+    ok = surface_spectra(h, vp, vs, rho, n, p, domega, n_freq, spec, z, ws);
     double zmax = 0.0;
     for (std::size_t k = 0; k < n_freq; ++k) zmax = std::max(zmax, std::norm(z[k]));
     const double floor = opt.water_level * zmax;
