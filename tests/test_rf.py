@@ -420,3 +420,25 @@ def test_matches_seispy(fixtures: dict) -> None:
     # and the numpy reference agree to 5e-14.
     assert err.max() <= 1e-6
     assert np.abs(sp - d["reference"]).max() <= 1e-12 * d["reference"].max()
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), n=st.integers(1, 8), n_pad=st.integers(0, 3))
+def test_property_threads_and_padding(seed: int, n: int, n_pad: int) -> None:
+    """Random crusts: 2 threads == 1 thread bit for bit; padding with zero-thickness copies of
+    the half-space changes nothing beyond rounding (1e-12 of the peak)."""
+    rng = np.random.default_rng(seed)
+    vs = rng.uniform(1.0, 4.6, n)
+    vp = vs * rng.uniform(1.6, 2.0, n)
+    model = (np.r_[rng.uniform(0.5, 30.0, n - 1), 0.0], vp, vs, rng.uniform(2.0, 3.4, n))
+    p = np.array([0.04, 0.07])
+    if p.max() >= 1 / vp[-1]:
+        return
+    a = rf.receiver_function(*model, p, n_samples=512, n_threads=1)
+    b = rf.receiver_function(*model, p, n_samples=512, n_threads=2)
+    assert np.array_equal(a, b)
+    padded = tuple(
+        np.r_[x[:-1], np.full(n_pad, x[-1] if k else 0.0), x[-1]] for k, x in enumerate(model)
+    )
+    c = rf.receiver_function(*padded, p, n_samples=512, n_threads=1)
+    np.testing.assert_allclose(c, a, rtol=0, atol=1e-12 * np.abs(a).max())
