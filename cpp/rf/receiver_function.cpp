@@ -58,8 +58,8 @@ struct Layout {
   double* t;             // n * 16 * 2 (complex) interface matrices T_j = E_j^{-1} E_{j-1}
   double* einv0;         // 16 * 2: E_0^{-1}
   double* e0;            // 16 * 2: E_0 (free-surface reflection of the Kennett path)
-  double* q;             // n * 4: Re/Im of q_alpha h, q_beta h
-  double* phase;         // n * 2 phases * 2 directions * kLanes * 2 (re, im): current
+  double* q;             // n * 4: Re/Im of q_alpha h, q_beta h; then n * 8 scratch (P, Q blocks)
+  double* phase;         // per layer and wave: kLanes re, then kLanes im of exp(-i w q h)
   double* step;          // n * 4 * 2: step phasors for kLanes * domega
 };
 
