@@ -69,7 +69,7 @@ def reference_spectra(
     n = len(thickness)
     eig = [_eigen(vp[j], vs[j], rho[j], p) for j in range(n)]
     nf = omega.size
-    lam0, e0 = eig[0]
+    _, e0 = eig[0]
     # Free surface: tractions of E [R; I] vanish.
     r = np.broadcast_to(-np.linalg.solve(e0[2:, :2], e0[2:, 2:]), (nf, 2, 2)).astype(complex)
     w = np.broadcast_to(e0[:2, :2] @ r[0] + e0[:2, 2:], (nf, 2, 2)).astype(complex)

@@ -14,7 +14,7 @@ import geoinvert.rf as rf
 from geoinvert.earth import insert_discontinuity, layered, stack_models
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from rf_reference import reference_rf, reference_spectra, system_matrix  # noqa: E402
+from rf_reference import reference_rf, reference_spectra, system_matrix
 
 DATA = Path(__file__).resolve().parent / "data" / "rf_fixtures.npz"
 CRUST = (np.array([35.0, 0.0]), np.array([6.3, 8.1]), np.array([3.6, 4.5]), np.array([2.8, 3.3]))
@@ -31,6 +31,24 @@ def _trim(d: dict, i: int) -> tuple[np.ndarray, ...]:
     t = d["thickness"][i]
     n = int(np.flatnonzero(t > 0)[-1]) + 2
     return tuple(d[k][i][:n] for k in ("thickness", "vp", "vs", "rho"))
+
+
+def _fixture_rfs(d: dict) -> np.ndarray:
+    """Our RFs for the fixture models, model i at slowness i (one batched call per model)."""
+    return np.array(
+        [
+            rf.receiver_function(
+                *_trim(d, i),
+                float(d["slowness"][i]),
+                dt=float(d["dt"]),
+                n_samples=1600,
+                n_fft=int(d["n_fft"]),
+                gaussian=float(d["gaussian"]),
+                shift=float(d["shift"]),
+            )
+            for i in range(d["slowness"].size)
+        ]
+    )
 
 
 def test_fixture_set_is_complete(fixtures: dict) -> None:
@@ -53,7 +71,7 @@ def test_matches_independent_reference(fixtures: dict) -> None:
         d["rho"],
         p,
         dt=float(d["dt"]),
-        n_samples=2048,
+        n_samples=1600,
         n_fft=int(d["n_fft"]),
         gaussian=float(d["gaussian"]),
         shift=float(d["shift"]),
@@ -105,7 +123,7 @@ def test_telewavesim_discrepancy(fixtures: dict) -> None:
         n_int = len(model[0]) - 1
         if n_int > 2 or not np.isfinite(d["telewavesim"][i]).all():
             continue
-        tw, ref = d["telewavesim"][i], d["reference"][i]
+        tw, ref = d["telewavesim"][i].astype(np.float64), d["reference"][i]
         # Our exp(+i omega t) convention: telewavesim's damping is omega (1 - 0.001 i) here.
         r, z = reference_spectra(*model, float(d["slowness"][i]), omega * (1 - 1e-3j))
         g = np.exp(-(omega**2) / (4 * float(d["gaussian"]) ** 2) - 1j * omega * float(d["shift"]))
@@ -115,7 +133,8 @@ def test_telewavesim_discrepancy(fixtures: dict) -> None:
         damped_err = np.abs(tw - damped).max() / peak
         assert undamped_err > 2e-3, name  # the damping alone: measured 0.3-3.6 %
         if n_int == 1:
-            assert damped_err < 1e-10, name  # measured ~1e-14
+            # measured ~1e-14 in float64; the fixture stores telewavesim as float32 (6e-8)
+            assert damped_err < 1e-6, name
         else:
             assert damped_err > 0.02, name  # the addit() bug: measured 3-55 %
         checked[n_int] += 1
@@ -392,3 +411,39 @@ def test_evanescent_layer_matches_reference(h_fast: float) -> None:
     r_ref, z_ref = reference_spectra(*model, p, 2 * np.pi * f)
     np.testing.assert_allclose(r, r_ref, rtol=1e-8, atol=1e-12)
     np.testing.assert_allclose(z, z_ref, rtol=1e-8, atol=1e-12)
+
+
+def test_matches_seispy(fixtures: dict) -> None:
+    """seispy's numba Thomson-Haskell forward (stored fixture) for all 31 models."""
+    d = fixtures
+    if not bool(d["has_seispy"]):
+        pytest.skip("fixture made without seispy")
+    ours = _fixture_rfs(d)
+    sp = d["seispy"]
+    err = np.abs(ours - sp).max(axis=1) / sp.max(axis=1)
+    # Issue 4: <= 1e-6 of the direct-P peak. Measured <= 3e-9 (our Gaussian cut-off); seispy
+    # and the numpy reference agree to 5e-14.
+    assert err.max() <= 1e-6
+    assert np.abs(sp - d["reference"]).max() <= 1e-12 * d["reference"].max()
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), n=st.integers(1, 8), n_pad=st.integers(0, 3))
+def test_property_threads_and_padding(seed: int, n: int, n_pad: int) -> None:
+    """Random crusts: 2 threads == 1 thread bit for bit; padding with zero-thickness copies of
+    the half-space changes nothing beyond rounding (1e-12 of the peak)."""
+    rng = np.random.default_rng(seed)
+    vs = rng.uniform(1.0, 4.6, n)
+    vp = vs * rng.uniform(1.6, 2.0, n)
+    model = (np.r_[rng.uniform(0.5, 30.0, n - 1), 0.0], vp, vs, rng.uniform(2.0, 3.4, n))
+    p = np.array([0.04, 0.07])
+    if p.max() >= 1 / vp[-1]:
+        return
+    a = rf.receiver_function(*model, p, n_samples=512, n_threads=1)
+    b = rf.receiver_function(*model, p, n_samples=512, n_threads=2)
+    assert np.array_equal(a, b)
+    padded = tuple(
+        np.r_[x[:-1], np.full(n_pad, x[-1] if k else 0.0), x[-1]] for k, x in enumerate(model)
+    )
+    c = rf.receiver_function(*padded, p, n_samples=512, n_threads=1)
+    np.testing.assert_allclose(c, a, rtol=0, atol=1e-12 * np.abs(a).max())

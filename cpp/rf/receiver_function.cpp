@@ -58,13 +58,13 @@ struct Layout {
   double* t;             // n * 16 * 2 (complex) interface matrices T_j = E_j^{-1} E_{j-1}
   double* einv0;         // 16 * 2: E_0^{-1}
   double* e0;            // 16 * 2: E_0 (free-surface reflection of the Kennett path)
-  double* q;             // n * 4: Re/Im of q_alpha h, q_beta h
-  double* phase;         // n * 2 phases * 2 directions * kLanes * 2 (re, im): current
+  double* q;             // n * 4: Re/Im of q_alpha h, q_beta h; then n * 8 scratch (P, Q blocks)
+  double* phase;         // per layer and wave: kLanes re, then kLanes im of exp(-i w q h)
   double* step;          // n * 4 * 2: step phasors for kLanes * domega
 };
 
 Layout make_layout(std::vector<double>& buf, std::size_t n) {
-  const std::size_t need = n * 32 + 64 + n * 4 + n * 4 * kLanes * 2 + n * 8;
+  const std::size_t need = n * 32 + 64 + n * 12 + n * 4 * kLanes * 2 + n * 8;
   if (buf.size() < need) buf.resize(need);
   Layout L{};
   L.n = n;
@@ -76,7 +76,7 @@ Layout make_layout(std::vector<double>& buf, std::size_t n) {
   L.e0 = p;
   p += 32;
   L.q = p;
-  p += n * 4;
+  p += n * 12;  // q h (n * 4), then the interface blocks P, Q of the fast path (n * 8)
   L.phase = p;
   p += n * 4 * kLanes * 2;
   L.step = p;
@@ -150,75 +150,101 @@ void init_phases(Layout& L, double domega) {
   }
 }
 
-/// Propagate the functional "row `row` of E_{N-1}^{-1}" (up-going SV: row 3) from the
-/// half-space to the surface for all frequencies, for models whose waves all propagate (real
-/// vertical slownesses: unimodular phases, real interface matrices); writes the functional
-/// applied to the u_x (m0) and u_z (m1) columns at the surface. Frequencies are processed
-/// kLanes at a time so the compiler can vectorise across them; each layer's phases advance by
-/// a complex recurrence over frequency blocks.
-void propagate_row(Layout& L, int row, double domega, std::size_t n_freq, C* m0, C* m1) {
+/// Propagate the up-going-SV functional (row 3 of E_{N-1}^{-1}) from the half-space to the
+/// surface for all frequencies, for models whose waves all propagate; writes the functional
+/// applied to the u_x (m0) and u_z (m1) columns at the surface.
+///
+/// Symmetry used: with M = diag(1,-1,-1,1) and N = diag(1,-1), the up-going eigenvectors are
+/// U = M D N (D the down-going ones), so every interface matrix has the form
+/// T = [[A, B N], [N B, N A N]] (A, B real 2x2). Writing the row as (x, y) and
+/// u = x + y N, v = x - y N, an interface becomes u <- u (A + B), v <- v (A - B), and a layer
+/// phase e = exp(-i omega q h) becomes u <- u Re(e) + i v Im(e), v <- v Re(e) + i u Im(e):
+/// ~60 flops per layer and frequency instead of ~100 for the plain 4x4 form. Frequencies are
+/// processed kLanes at a time so the compiler can vectorise across them; each layer's phases
+/// advance by a complex recurrence over frequency blocks.
+void propagate_row(Layout& L, std::size_t n_freq, double domega, C* m0, C* m1) {
   const std::size_t n = L.n;
   init_phases(L, domega);
-  for (std::size_t k0 = 0; k0 < n_freq; k0 += kLanes) {
-    double sr[4][kLanes], si[4][kLanes];
-    for (int m = 0; m < 4; ++m)
-      for (std::size_t l = 0; l < kLanes; ++l) {
-        sr[m][l] = m == row ? 1.0 : 0.0;
-        si[m][l] = 0.0;
+  // Real 2x2 blocks P = A + B, Q = A - B of every interface (row-major), from T_dd, T_du.
+  double* pq = L.q + 4 * n;  // scratch after q: n * 8 doubles (reserved in make_layout)
+  for (std::size_t j = 1; j < n; ++j) {
+    const double* t = L.t + 32 * j;
+    for (int r = 0; r < 2; ++r)
+      for (int c = 0; c < 2; ++c) {
+        const double a = t[2 * (4 * r + c)];
+        const double b = t[2 * (4 * r + 2 + c)] * (c == 0 ? 1.0 : -1.0);  // (T_du N)_rc
+        pq[8 * j + 2 * r + c] = a + b;
+        pq[8 * j + 4 + 2 * r + c] = a - b;
       }
+  }
+  // Surface read-out: s E_0^{-1}[:, c] = u . fu_c + v . fv_c with fu = (X + N Y)/2,
+  // fv = (X - N Y)/2, X = rows 0-1 and Y = rows 2-3 of column c.
+  double fu[2][2], fv[2][2];
+  for (int c = 0; c < 2; ++c)
+    for (int m = 0; m < 2; ++m) {
+      const double x = L.einv0[2 * (4 * m + c)];
+      const double y = L.einv0[2 * (4 * (m + 2) + c)] * (m == 0 ? 1.0 : -1.0);
+      fu[c][m] = 0.5 * (x + y);
+      fv[c][m] = 0.5 * (x - y);
+    }
+  for (std::size_t k0 = 0; k0 < n_freq; k0 += kLanes) {
+    // Row e_3 = (x, y) = ((0, 0), (0, 1)): u = y N = (0, -1), v = -y N = (0, 1).
+    double ur[2][kLanes], ui[2][kLanes], vr[2][kLanes], vi[2][kLanes];
+    for (std::size_t l = 0; l < kLanes; ++l) {
+      ur[0][l] = 0.0;
+      ur[1][l] = -1.0;
+      vr[0][l] = 0.0;
+      vr[1][l] = 1.0;
+      ui[0][l] = ui[1][l] = vi[0][l] = vi[1][l] = 0.0;
+    }
     for (std::size_t j = n; j-- > 0;) {
       if (j + 1 < n) {
-        // Layer phases: s_m *= exp(i w lambda_m h), lambda = (-qa, -qb, +qa, +qb); the
-        // up-going phase is the conjugate of the down-going one for real q.
         for (int wave = 0; wave < 2; ++wave) {
           double* pr = L.phase + (j * 2 + wave) * 2 * kLanes;
           double* pi = pr + kLanes;
           const double str = L.step[(j * 4 + wave * 2) * 2];
           const double sti = L.step[(j * 4 + wave * 2) * 2 + 1];
-          double* dr_ = sr[wave];
-          double* di_ = si[wave];
-          double* ur_ = sr[wave + 2];
-          double* ui_ = si[wave + 2];
+          double* a_r = ur[wave];
+          double* a_i = ui[wave];
+          double* b_r = vr[wave];
+          double* b_i = vi[wave];
           for (std::size_t l = 0; l < kLanes; ++l) {
-            const double dr = pr[l], di = pi[l];
-            const double ar = dr_[l], ai = di_[l];
-            dr_[l] = ar * dr - ai * di;
-            di_[l] = ar * di + ai * dr;
-            const double br = ur_[l], bi = ui_[l];
-            ur_[l] = br * dr + bi * di;
-            ui_[l] = bi * dr - br * di;
-            pr[l] = dr * str - di * sti;  // advance to the next block
-            pi[l] = dr * sti + di * str;
+            const double er = pr[l], ei = pi[l];
+            const double xr = a_r[l], xi = a_i[l], yr = b_r[l], yi = b_i[l];
+            a_r[l] = xr * er - yi * ei;
+            a_i[l] = xi * er + yr * ei;
+            b_r[l] = yr * er - xi * ei;
+            b_i[l] = yi * er + xr * ei;
+            pr[l] = er * str - ei * sti;  // advance to the next block
+            pi[l] = er * sti + ei * str;
           }
         }
       }
       if (j > 0) {
-        const double* t = L.t + 32 * j;
-        double nr[4][kLanes], ni[4][kLanes];
-        for (int c = 0; c < 4; ++c) {
-          const double t0 = t[2 * c], t1 = t[2 * (4 + c)], t2 = t[2 * (8 + c)], t3 = t[2 * (12 + c)];
-          for (std::size_t l = 0; l < kLanes; ++l) {
-            nr[c][l] = sr[0][l] * t0 + sr[1][l] * t1 + sr[2][l] * t2 + sr[3][l] * t3;
-            ni[c][l] = si[0][l] * t0 + si[1][l] * t1 + si[2][l] * t2 + si[3][l] * t3;
-          }
+        const double* P = pq + 8 * j;
+        const double* Q = P + 4;
+        for (std::size_t l = 0; l < kLanes; ++l) {
+          const double u0r = ur[0][l], u0i = ui[0][l], u1r = ur[1][l], u1i = ui[1][l];
+          ur[0][l] = u0r * P[0] + u1r * P[2];
+          ui[0][l] = u0i * P[0] + u1i * P[2];
+          ur[1][l] = u0r * P[1] + u1r * P[3];
+          ui[1][l] = u0i * P[1] + u1i * P[3];
+          const double v0r = vr[0][l], v0i = vi[0][l], v1r = vr[1][l], v1i = vi[1][l];
+          vr[0][l] = v0r * Q[0] + v1r * Q[2];
+          vi[0][l] = v0i * Q[0] + v1i * Q[2];
+          vr[1][l] = v0r * Q[1] + v1r * Q[3];
+          vi[1][l] = v0i * Q[1] + v1i * Q[3];
         }
-        for (int c = 0; c < 4; ++c)
-          for (std::size_t l = 0; l < kLanes; ++l) {
-            sr[c][l] = nr[c][l];
-            si[c][l] = ni[c][l];
-          }
       }
     }
-    // Surface: apply E_0^{-1} (real here), keep the u_x and u_z columns.
-    const double* ei = L.einv0;
     for (std::size_t l = 0; l < kLanes && k0 + l < n_freq; ++l) {
-      double out[2][2] = {{0, 0}, {0, 0}};
-      for (int c = 0; c < 2; ++c)
-        for (int r = 0; r < 4; ++r) {
-          const double er = ei[2 * (4 * r + c)];
-          out[c][0] += sr[r][l] * er;
-          out[c][1] += si[r][l] * er;
-        }
+      double out[2][2];
+      for (int c = 0; c < 2; ++c) {
+        out[c][0] = ur[0][l] * fu[c][0] + ur[1][l] * fu[c][1] + vr[0][l] * fv[c][0] +
+                    vr[1][l] * fv[c][1];
+        out[c][1] = ui[0][l] * fu[c][0] + ui[1][l] * fu[c][1] + vi[0][l] * fv[c][0] +
+                    vi[1][l] * fv[c][1];
+      }
       m0[k0 + l] = C(out[0][0], out[0][1]);
       m1[k0 + l] = C(out[1][0], out[1][1]);
     }
@@ -356,7 +382,7 @@ bool rz_ratio(const double* h, const double* vp, const double* vs, const double*
   if (ws.zspec.size() < n_freq) ws.zspec.resize(n_freq);
   C* m1 = ws.zspec.data();
   if (L.propagating) {
-    propagate_row(L, 3, domega, n_freq, ratio, m1);
+    propagate_row(L, n_freq, domega, ratio, m1);
   } else {  // evanescent layers: the stable Kennett recursion; R/Z_up = u_x / (-u_z)
     if (ws.column.size() < 2 * n) ws.column.resize(2 * n);
     kennett(L, domega, n_freq, m1, ratio, ws.column.data());
@@ -404,7 +430,7 @@ bool surface_spectra(const double* h, const double* vp, const double* vs, const 
     return ok;
   }
   // Up-going SV row: u_x M_S0 + u_z M_S1 = 0 gives u_x / u_z.
-  propagate_row(L, 3, domega, n_freq, s0, s1);
+  propagate_row(L, n_freq, domega, s0, s1);
   for (std::size_t k = 0; k < n_freq; ++k) radial[k] = -s1[k] / s0[k];  // u_x / u_z (z down)
   // The amplitude: propagate the surface motion-stress vector (u_x/u_z, 1, 0, 0) *down* to the
   // half-space, where its up-going P amplitude is 1/u_z. Downward, the physical solution is
@@ -513,8 +539,9 @@ void one_rf(const double* h, const double* vp, const double* vs, const double* r
   C* spec = ws.spectrum.data();
   bool ok;
   if (opt.water_level > 0) {
-    std::vector<C> z(n_freq);  // only on the (rare) water-level path
-    ok = surface_spectra(h, vp, vs, rho, n, p, domega, n_freq, spec, z.data(), ws);
+    if (ws.vertical.size() < n_freq) ws.vertical.resize(n_freq);
+    C* z = ws.vertical.data();
+    ok = surface_spectra(h, vp, vs, rho, n, p, domega, n_freq, spec, z, ws);
     double zmax = 0.0;
     for (std::size_t k = 0; k < n_freq; ++k) zmax = std::max(zmax, std::norm(z[k]));
     const double floor = opt.water_level * zmax;

@@ -35,7 +35,7 @@
 
 namespace geoinvert::rf {
 
-/// Options of a receiver-function computation (units: s, Hz-free angular a in rad/s).
+/// Options of a receiver-function computation (times in s, the Gaussian parameter in rad/s).
 struct RfOptions {
   double dt = 0.05;          ///< sample interval (s)
   std::size_t n_fft = 4096;  ///< FFT size (power of two), the RF period is n_fft * dt
@@ -67,6 +67,7 @@ struct RfWorkspace {
   std::vector<std::complex<double>> scratch;   // n_fft / 2
   std::vector<std::complex<double>> zspec;     // row functionals at the surface
   std::vector<std::complex<double>> column;    // motion-stress vectors (absolute spectra)
+  std::vector<std::complex<double>> vertical;  // vertical spectrum (water-level path)
   std::vector<double> signal;                  // n_fft
 };
 

@@ -151,7 +151,9 @@ def load_reference(name: str) -> EarthTable:
     if not isinstance(name, str) or name.lower() not in REFERENCE_MODELS:
         raise ValueError(f"name must be one of {REFERENCE_MODELS}, got {name!r}")
     key = name.lower()
-    text = files("geoinvert.earth").joinpath("data", f"{key}.txt").read_text(encoding="utf-8")
+    text = (
+        files("geoinvert.earth").joinpath("data").joinpath(f"{key}.txt").read_text(encoding="utf-8")
+    )
     header = [ln[1:].strip() for ln in text.splitlines() if ln.startswith("#")]
     values = np.loadtxt(text.splitlines(), comments="#", dtype=np.float64)
     return EarthTable(
@@ -285,7 +287,7 @@ def _split(model: LayeredModel, depths: NDArray) -> LayeredModel:
     t, vp, vs, rho = (np.asarray(a) for a in model.arrays())
     tops = model.depth_top
     bottoms = tops + t
-    new = ([], [], [], [])
+    new: tuple[list[float], list[float], list[float], list[float]] = ([], [], [], [])
     for i in range(t.size):
         if i == t.size - 1:
             cuts = [tops[i]]
@@ -296,7 +298,9 @@ def _split(model: LayeredModel, depths: NDArray) -> LayeredModel:
         for h in pieces:
             for arr, val in zip(new, (h, vp[i], vs[i], rho[i]), strict=True):
                 arr.append(float(val))
-    return LayeredModel(*(np.array(a) for a in new), name=model.name)
+    return LayeredModel(
+        np.array(new[0]), np.array(new[1]), np.array(new[2]), np.array(new[3]), name=model.name
+    )
 
 
 def insert_discontinuity(
@@ -354,11 +358,15 @@ def insert_discontinuity(
         if not isinstance(val, (int, float, np.integer, np.floating)) or not np.isfinite(val):
             raise ValueError(f"{arg} must be a finite number, got {val!r}")
     jumps = {"dvs_percent": float(dvs_percent)}
-    for arg, val in (("dvp_percent", dvp_percent), ("drho_percent", drho_percent)):
-        if val is not None:
-            if not isinstance(val, (int, float, np.integer, np.floating)) or not np.isfinite(val):
-                raise ValueError(f"{arg} must be a finite number or None, got {val!r}")
-            jumps[arg] = float(val)
+    optional: tuple[tuple[str, float | None], ...] = (
+        ("dvp_percent", dvp_percent),
+        ("drho_percent", drho_percent),
+    )
+    for arg, opt in optional:
+        if opt is not None:
+            if not isinstance(opt, (int, float, np.integer, np.floating)) or not np.isfinite(opt):
+                raise ValueError(f"{arg} must be a finite number or None, got {opt!r}")
+            jumps[arg] = float(opt)
     for arg, val in jumps.items():
         if val <= -100:
             raise ValueError(f"{arg} must be > -100 %, got {val}")
