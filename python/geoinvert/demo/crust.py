@@ -43,6 +43,7 @@ def _generate(folder: str, n: int, seed: int, scheduler: str | None, workers: in
 
 
 def _train(folder: str, epochs: int, sae_epochs: list[int], seed: int, gpus: int | None) -> dict:
+    from ..nn import PAPER_SELECTED_PRESET, TABLE1_PRESETS
     from ..train import (
         fit_mdn,
         fit_sae,
@@ -51,7 +52,6 @@ def _train(folder: str, epochs: int, sae_epochs: list[int], seed: int, gpus: int
         relative_gaussian_noise,
         save_model,
     )
-    from ..nn import PAPER_SELECTED_PRESET, TABLE1_PRESETS
 
     folder_p = Path(folder)
     trainer = (

@@ -136,8 +136,12 @@ def open_training_data(store: str | Path, task: str, *, drop_failed: bool = True
     expected_ndim = {"crust": (2,), "rf": (2, 3), "mt": (4,)}[task]
     if x.ndim not in expected_ndim:
         raise ValueError(f"store: {task} inputs must have ndim in {expected_ndim}, got {x.shape}")
-    if task == "rf" and (y.ndim != 2 or y.shape[1] != 2):
-        raise ValueError(f"store: rf targets must be (n, 2) [present, depth km], got {y.shape}")
+    if task == "rf" and (y.ndim != 2 or y.shape[1] < 2):
+        raise ValueError(
+            f"store: rf targets must be (n, >=2) [present, depth km, ...], got {y.shape}"
+        )
+    if task == "rf":
+        y = y[:, :2]  # (present, depth); further labels (e.g. the Vs jump) stay in params
     if task == "crust" and y.ndim == 1:
         y = y[:, None]
     if drop_failed:

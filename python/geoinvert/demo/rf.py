@@ -1,0 +1,286 @@
+"""Demo pipeline 2: the mantle X-discontinuity from receiver functions.
+
+generate (AK135/IASP91/PREM backgrounds ± an X-discontinuity at 250-350 km) → train the 1-D CNN
+on AK135 + IASP91 with realistic noise and time jitter → held-out accuracy/ROC-AUC on PREM (a
+background family never seen in training) → synthetic stations (10-60 noisy RFs each) classified
+by the CNN on the moveout-corrected stack and by depth-migrated stacking with a bootstrap test →
+the real NL.OPLO receiver functions. Units: s, s/km, km.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .scales import Scale
+from .steps import StepRunner
+
+__all__ = ["report_lines", "run_rf"]
+
+OPLO = Path(__file__).resolve().parents[3] / ".." / "shared" / "data" / "rf" / "oplo"
+
+
+def _task() -> Any:
+    from ..data import RFTask
+
+    return RFTask()
+
+
+def _model_times(task: Any) -> np.ndarray:
+    return np.arange(task.n_samples) * task.dt - task.shift
+
+
+def _reference() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    from ..earth import layered
+
+    m = layered("ak135", max_depth=800.0, layer_thickness=10.0)
+    return m.thickness, m.vp, m.vs
+
+
+def _generate(folder: str, n: int, seed: int, scheduler: str | None, workers: int | None) -> dict:
+    from ..data import generate
+
+    summary = generate(
+        _task(),
+        n,
+        Path(folder) / "rf.zarr",
+        chunk=max(250, n // 40),
+        seed=seed,
+        scheduler=scheduler,
+        workers=workers,
+        resume=True,
+    )
+    return summary.as_dict()
+
+
+def _noise_np(x: np.ndarray, rng: np.random.Generator, level: tuple[float, float], task: Any):
+    """Band-limited noise (the RF's Gaussian filter) at a random fraction of each P peak."""
+    half = int(3.0 / (task.gaussian * task.dt))
+    t = np.arange(-half, half + 1) * task.dt
+    g = np.exp(-((task.gaussian * t) ** 2))
+    g /= np.linalg.norm(g)
+    white = rng.standard_normal((x.shape[0], x.shape[1] + 2 * half))
+    noise = np.stack([np.convolve(w, g, mode="valid") for w in white])
+    lvl = rng.uniform(*level, size=(x.shape[0], 1))
+    return x + noise * lvl * np.abs(x).max(axis=1, keepdims=True)
+
+
+def _train(folder: str, epochs: int, seed: int, gpus: int | None) -> dict:
+    import torch
+
+    from ..train import fit_rf_classifier, load_model, open_training_data, save_model
+    from ..train.augment import rf_noise_augmentation
+    from ..train.modules import binary_auc
+
+    task = _task()
+    folder_p = Path(folder)
+    td = open_training_data(folder_p / "rf.zarr", "rf", drop_failed=True)
+    names = list(task.prior.param_names)
+    bg = td.params[:, names.index("background")].astype(int)
+    families = list(task.prior.backgrounds)
+    held_out = families.index("prem")
+    train = td.subset(np.flatnonzero(bg != held_out))
+    test = td.subset(np.flatnonzero(bg == held_out))
+    trainer = (
+        {"accelerator": "cpu", "devices": 1}
+        if not gpus
+        else {"accelerator": "gpu", "devices": gpus}
+    )
+    start = time.perf_counter()
+    module = fit_rf_classifier(
+        train,
+        epochs=epochs,
+        out_dir=folder_p / "runs" / "rf_cnn",
+        seed=seed,
+        trainer=trainer,
+        normalization=td.normalization,
+        input_noise=rf_noise_augmentation(dt=task.dt, gaussian=task.gaussian),
+        prior=td.attrs.get("config"),
+    )
+    train_s = time.perf_counter() - start
+    save_model(folder_p / "rf_cnn.pt", module)
+    model = load_model(folder_p / "rf_cnn.pt")
+    rng = np.random.default_rng(seed + 7)
+    noisy = _noise_np(test.inputs.astype(float), rng, (0.02, 0.2), task).astype(np.float32)
+    prob = np.asarray(model.predict_distribution(noisy)["probability"]).reshape(-1)
+    label = test.targets[:, 0] > 0.5
+    return {
+        "n_train": len(train),
+        "n_test_prem": len(test),
+        "train_families": [f for i, f in enumerate(families) if i != held_out],
+        "test_family": "prem",
+        "accuracy": float(np.mean((prob > 0.5) == label)),
+        "roc_auc": float(binary_auc(torch.as_tensor(prob), torch.as_tensor(label))),
+        "train_s": train_s,
+        "samples_per_s": len(train) * epochs / train_s,
+    }
+
+
+def _stations(folder: str, n_stations: int, seed: int) -> dict:
+    from ..invert.xdisc import classify_station
+    from ..rf import receiver_function
+    from ..train import load_model
+
+    task = _task()
+    model = load_model(Path(folder) / "rf_cnn.pt")
+    rng = np.random.default_rng(seed + 11)
+    batch = task.sample(rng, n_stations)
+    ref = _reference()
+    times = _model_times(task)
+    truth, cnn, base = [], [], []
+    start = time.perf_counter()
+    for i in range(n_stations):
+        k = int(rng.integers(10, 61))
+        p = np.sort(rng.uniform(0.04, 0.08, size=k))
+        rfs = receiver_function(
+            batch["thickness"][i],
+            batch["vp"][i],
+            batch["vs"][i],
+            batch["rho"][i],
+            p,
+            dt=task.dt,
+            n_samples=task.n_samples,
+            shift=task.shift,
+            gaussian=task.gaussian,
+            n_fft=task.n_fft,
+            spherical=True,
+            n_threads=1,
+        )
+        noisy = _noise_np(np.atleast_2d(rfs), rng, (0.1, 0.4), task)
+        res = classify_station(model, noisy, times, p, ref, model_times=times, seed=seed + i)
+        truth.append(bool(batch["targets"][i, 0] > 0.5))
+        cnn.append(res.probability > 0.5)
+        base.append(res.baseline.detected)
+    truth_a, cnn_a, base_a = (np.array(v) for v in (truth, cnn, base))
+    return {
+        "n_stations": n_stations,
+        "traces_per_station": "10-60",
+        "noise": "band-limited, 10-40 % of the P peak per trace",
+        "cnn_accuracy": float(np.mean(cnn_a == truth_a)),
+        "stacking_accuracy": float(np.mean(base_a == truth_a)),
+        "agreement": float(np.mean(cnn_a == base_a)),
+        "cnn_recall": float(np.mean(cnn_a[truth_a])) if truth_a.any() else float("nan"),
+        "stacking_recall": float(np.mean(base_a[truth_a])) if truth_a.any() else float("nan"),
+        "cnn_false_alarm": float(np.mean(cnn_a[~truth_a])) if (~truth_a).any() else float("nan"),
+        "stacking_false_alarm": float(np.mean(base_a[~truth_a]))
+        if (~truth_a).any()
+        else float("nan"),
+        "seconds": time.perf_counter() - start,
+    }
+
+
+def _oplo(folder: str, seed: int) -> dict:
+    from ..invert.rf_stacking import depth_stack
+    from ..invert.xdisc import DEPTH_GRID, classify_station, moveout_stack
+    from ..io import read_rf_h5
+    from ..train import load_model
+    from .figures import _plt
+
+    path = OPLO / "rfstreams_Moho.h5"
+    if not path.exists():
+        return {"available": False, "reason": f"{path} not found"}
+    rf = read_rf_h5(path)
+    task = _task()
+    ref = _reference()
+    model = load_model(Path(folder) / "rf_cnn.pt")
+    times = _model_times(task)
+    res = classify_station(model, rf.data, rf.times, rf.slowness, ref, model_times=times, seed=seed)
+    stack = moveout_stack(rf.data, rf.times, rf.slowness, ref)
+    migrated = np.nanmean(depth_stack(rf.data, rf.times, rf.slowness, DEPTH_GRID, *ref), axis=0)
+    plt = _plt()
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 3.6))
+    a1.plot(rf.times, stack, "k", lw=1)
+    a1.axvspan(rf.times[-1], times[-1], color="0.85", label="no data (zero-filled for the CNN)")
+    a1.set_xlabel("time after P (s)")
+    a1.set_title(f"NL.OPLO: moveout-corrected stack of {rf.n_traces} RFs (p = 0.06 s/km)")
+    a1.legend(fontsize=7)
+    a2.plot(DEPTH_GRID, migrated, "k", lw=1)
+    a2.axvspan(250, 350, color="tab:orange", alpha=0.2, label="X window")
+    a2.set_xlabel("depth (km), AK135 migration")
+    a2.set_title("depth-migrated stack")
+    a2.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(Path(folder) / "rf_oplo.png", dpi=110)
+    plt.close(fig)
+    b = res.baseline
+    max_depth = float(DEPTH_GRID[np.isfinite(migrated)].max())
+    return {
+        "available": True,
+        "n_traces": rf.n_traces,
+        "cnn_probability": res.probability,
+        "cnn_depth_km": res.depth,
+        "zero_filled_fraction": res.filled_fraction,
+        "stacking_detected": b.detected,
+        "stacking_depth_km": b.depth,
+        "stacking_p_value": b.p_value,
+        "max_migrated_depth_km": max_depth,
+    }
+
+
+def run_rf(
+    runner: StepRunner,
+    scale: Scale,
+    *,
+    seed: int = 0,
+    scheduler: str | None = None,
+    workers: int | None = None,
+    gpus: int | None = None,
+) -> dict[str, Any]:
+    """Run (or reuse) the receiver-function pipeline's steps; return their summaries."""
+    folder = str(runner.folder)
+    gen = runner.run(
+        "rf_generate",
+        _generate,
+        folder=folder,
+        n=scale.rf_samples,
+        seed=seed,
+        scheduler=scheduler,
+        workers=workers,
+    )
+    train = runner.run(
+        "rf_train", _train, folder=folder, epochs=scale.rf_epochs, seed=seed, gpus=gpus
+    )
+    stations = runner.run(
+        "rf_stations", _stations, folder=folder, n_stations=scale.rf_stations, seed=seed
+    )
+    oplo = runner.run("rf_oplo", _oplo, folder=folder, seed=seed)
+    return {"generate": gen, "train": train, "stations": stations, "oplo": oplo}
+
+
+def report_lines(s: dict[str, Any]) -> list[str]:
+    """Markdown lines of the RF section of ``report.md``."""
+    g, t, st, o = s["generate"], s["train"], s["stations"], s["oplo"]
+    lines = [
+        "## The X-discontinuity from receiver functions",
+        "",
+        f"- Training set: {g['samples']} synthetic radial RFs ({g['samples_per_s']:.0f} "
+        f"samples/s, {g['failures']} failed); CNN trained on {', '.join(t['train_families'])} "
+        f"({t['n_train']} traces, {t['samples_per_s']:.0f} samples/s).",
+        f"- Held-out background family ({t['test_family']}, {t['n_test_prem']} traces, noise "
+        f"2-20 % of the P peak): accuracy {100 * t['accuracy']:.1f} %, ROC-AUC "
+        f"{t['roc_auc']:.3f}.",
+        f"- {st['n_stations']} synthetic stations ({st['traces_per_station']} RFs each, "
+        f"{st['noise']}): CNN accuracy {100 * st['cnn_accuracy']:.1f} % (recall "
+        f"{100 * st['cnn_recall']:.0f} %, false alarms {100 * st['cnn_false_alarm']:.0f} %), "
+        f"depth-migrated stacking {100 * st['stacking_accuracy']:.1f} % (recall "
+        f"{100 * st['stacking_recall']:.0f} %, false alarms "
+        f"{100 * st['stacking_false_alarm']:.0f} %); the two agree on "
+        f"{100 * st['agreement']:.1f} % of stations.",
+    ]
+    if o.get("available"):
+        lines += [
+            f"- NL.OPLO ({o['n_traces']} real RFs, not labelled for X): CNN probability "
+            f"{o['cnn_probability']:.2f}; stacking "
+            f"{'detects' if o['stacking_detected'] else 'does not detect'} a positive phase in "
+            f"250-350 km (peak at {o['stacking_depth_km']:.0f} km, p = "
+            f"{o['stacking_p_value']:.3f}). The traces end 40 s after P, so "
+            f"{100 * o['zero_filled_fraction']:.0f} % of the CNN window is zero-filled and "
+            f"migration reaches {o['max_migrated_depth_km']:.0f} km; OPLO's thick sediments "
+            "reverberate strongly. Neither answer is ground truth.",
+            "",
+            "![oplo](rf_oplo.png)",
+        ]
+    return [*lines, ""]
