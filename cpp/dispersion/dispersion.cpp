@@ -165,8 +165,9 @@ double CurveSolver::wkb_phase(double c, double omega) const {
   double sum = 0.0;
   for (std::size_t i = 0; i < m_.n; ++i) {
     double t = 0.0;
-    if (!m_.fluid[i]) t += std::sqrt(std::max(0.0, ic2 - m_.b2inv[i]));
-    if (wave_ == Wave::rayleigh) t += std::sqrt(std::max(0.0, ic2 - m_.a2inv[i]));
+    // vertical wavenumber / omega of propagating (c > v) waves: sqrt(1/v^2 - 1/c^2)
+    if (!m_.fluid[i]) t += std::sqrt(std::max(0.0, m_.b2inv[i] - ic2));
+    if (wave_ == Wave::rayleigh) t += std::sqrt(std::max(0.0, m_.a2inv[i] - ic2));
     sum += m_.h[i] * t;
   }
   return omega * sum;
@@ -290,7 +291,7 @@ int CurveSolver::scan(double c_a, double F_a, double c_b, double omega, int need
     double dc = std::min(dc_max, c_b - c);
     double cn = c + dc;
     double phin = wkb_phase(cn, omega);
-    while (phi - phin > kMaxScanPhase && dc > 1e-9 * c) {
+    while (phin - phi > kMaxScanPhase && dc > 1e-9 * c) {
       dc *= 0.5;
       cn = c + dc;
       phin = wkb_phase(cn, omega);
@@ -415,6 +416,9 @@ void validate(const double* periods, std::size_t n_periods, const double* thickn
   for (std::size_t mi = 0; mi < n_models; ++mi) {
     const std::size_t o = mi * n_layers;
     double depth = 0.0;
+    if (vs[o + n_layers - 1] == 0.0)
+      throw_invalid("vs: the half-space (last layer) must be solid (vs > 0); at model ", mi,
+                    ", layer ", n_layers - 1);
     bool solid_seen = false;
     for (std::size_t l = 0; l < n_layers; ++l) {
       for (int a = 0; a < 4; ++a)
