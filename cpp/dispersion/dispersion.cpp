@@ -89,6 +89,8 @@ class CurveSolver {
               double K_hint) const;
   Root refine(double c1, double F1, double c2, double F2, double omega) const;
   int scan(double c_a, double F_a, double c_b, double omega, int need, Root* out);
+  int dip_search(double a, double Fa, double x, double Fx, double b, double Fb, double omega,
+                 Root* out) const;
 
   PreparedModel m_;
   Wave wave_ = Wave::rayleigh;
@@ -285,6 +287,8 @@ Root CurveSolver::refine(double c1, double F1, double c2, double F2, double omeg
 int CurveSolver::scan(double c_a, double F_a, double c_b, double omega, int need, Root* out) {
   const double dc_max = (m_.beta_n - m_.c_lo) / kMinScanSteps;
   double c = c_a, F = F_a;
+  double c_pp = kNaN, F_pp = kNaN;  // the point before c
+  double D = kNaN;                  // sign-carrying dF/dc at c (unknown at c_a)
   double phi = wkb_phase(c, omega);
   int found = 0;
   while (c < c_b && found < need) {
@@ -299,18 +303,86 @@ int CurveSolver::scan(double c_a, double F_a, double c_b, double omega, int need
     const bool last = cn >= c_b * (1.0 - 1e-15);
     if (last) cn = c_b;
     const double sn = last && c_b >= m_.beta_n ? 0.0 : s_of_c(cn);
-    const double Fn = f0(sn, omega);
+    const Eval en = eval<2>(sn, omega);  // value and slope (dF/dc has the sign of -F_s)
+    const double Fn = en.F, Dn = -en.Fs;
     if (!std::isfinite(Fn)) return found;
     if (sgn(Fn) != sgn(F)) {
       Root r = refine(c, F, cn, Fn, omega);
       if (!r.ok) return found;
       if (!(cn >= m_.beta_n && r.c >= m_.beta_n * (1.0 - 1e-14))) out[found++] = r;
+    } else {
+      // Same sign at both ends; two close roots may hide in between when |F| dips: |F|
+      // decreasing at the left end and increasing at the right end, or a dip over three
+      // samples. Then search the minimum of |F| for a sign change.
+      const double sg = sgn(F);
+      const bool slopes = std::isfinite(D) && sg * D < 0.0 && sg * Dn > 0.0;
+      const bool three = std::isfinite(F_pp) && sgn(F_pp) == sg && std::fabs(F) < std::fabs(F_pp) &&
+                         std::fabs(F) < std::fabs(Fn);
+      Root pair[2];
+      int k = 0;
+      if (slopes) {
+        const double cm = 0.5 * (c + cn);
+        const double Fm = f0(s_of_c(cm), omega);
+        if (sgn(Fm) != sg) {
+          pair[0] = refine(c, F, cm, Fm, omega);
+          pair[1] = refine(cm, Fm, cn, Fn, omega);
+          k = pair[0].ok && pair[1].ok ? 2 : 0;
+        } else {
+          k = dip_search(c, F, cm, Fm, cn, Fn, omega, pair);
+        }
+      } else if (three) {
+        k = dip_search(c_pp, F_pp, c, F, cn, Fn, omega, pair);
+      }
+      for (int i = 0; i < k && found < need; ++i) out[found++] = pair[i];
     }
+    c_pp = c;
+    F_pp = F;
     c = cn;
     F = Fn;
+    D = Dn;
     phi = phin;
   }
   return found;
+}
+
+// Golden-section search of the minimum of sgn(F_x) F on (a, b) around the interior point x;
+// stops at the first sample of the opposite sign (then the two roots on either side are
+// refined and returned, in increasing c) or when the interval is below 1e-10 c (no root).
+int CurveSolver::dip_search(double a, double Fa, double x, double Fx, double b, double Fb,
+                            double omega, Root* out) const {
+  const double sg = sgn(Fx);
+  for (int it = 0; it < 80 && (b - a) > 1e-10 * x; ++it) {
+    const double u = (x - a > b - x) ? x - 0.381966011250105 * (x - a)
+                                     : x + 0.381966011250105 * (b - x);
+    const double Fu = f0(s_of_c(u), omega);
+    if (!std::isfinite(Fu)) return 0;
+    if (sg * Fu <= 0.0) {
+      const Root r1 = refine(a, Fa, u, Fu, omega);
+      const Root r2 = refine(u, Fu, b, Fb, omega);
+      if (!r1.ok || !r2.ok) return 0;
+      out[0] = r1;
+      out[1] = r2;
+      return 2;
+    }
+    if (sg * Fu < sg * Fx) {
+      if (u < x) {
+        b = x;
+        Fb = Fx;
+      } else {
+        a = x;
+        Fa = Fx;
+      }
+      x = u;
+      Fx = Fu;
+    } else if (u < x) {
+      a = u;
+      Fa = Fu;
+    } else {
+      b = u;
+      Fb = Fu;
+    }
+  }
+  return 0;
 }
 
 void CurveSolver::solve(const double* omega, std::size_t n_freq, int mode, double* phase,
