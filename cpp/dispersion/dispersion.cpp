@@ -180,7 +180,7 @@ double CurveSolver::wkb_phase(double c, double omega) const {
 // otherwise). Without, the iteration starts from s0 and builds a bracket from its iterates.
 // Convergence: the step is below 1e-12 c, or the quadratic-convergence estimate of the error of
 // the new iterate, K dc^2 (K = F''/2F' estimated from the last two steps, or `K_hint` from the
-// previous frequency of the same mode), is below 1e-13 c. Every evaluation also gives
+// previous frequency of the same mode), is below 1e-12 c. Every evaluation also gives
 // dc/domega = -F_omega/F_c, extrapolated to the root from the last two iterates.
 Root CurveSolver::newton(double s0, double omega, bool bracketed, double s_a, double F_a,
                          double s_b, double K_hint) const {
@@ -247,7 +247,7 @@ Root CurveSolver::newton(double s0, double omega, bool bracketed, double s_a, do
     if (!done && newton_step && dc <= 1e-5 * c_new) {
       if (std::isfinite(prev_dc) && prev_dc > 0.0) {
         K = dc / (prev_dc * prev_dc);
-        done = K * dc * dc <= 1e-13 * c_new;
+        done = K * dc * dc <= 1e-12 * c_new;
       } else if (std::isfinite(K_hint)) {
         done = K_hint * dc * dc <= 1e-12 * c_new;
       }
@@ -409,13 +409,14 @@ void CurveSolver::solve(const double* omega, std::size_t n_freq, int mode, doubl
         const Root& p1 = prev_[m];
         double c_pred;
         if (j >= 2 && prev2_[m].ok) {
+          // in x = ln(omega), where dispersion curves are smoother: dc/dx = omega dc/domega
           const Root& p0 = prev2_[m];
-          const double h = w_prev - w_prev2, t = (w - w_prev2) / h;
+          const double h = std::log(w_prev / w_prev2), t = std::log(w / w_prev2) / h;
           const double t2 = t * t, t3 = t2 * t;
-          c_pred = (2 * t3 - 3 * t2 + 1) * p0.c + (t3 - 2 * t2 + t) * h * p0.dcdw +
-                   (-2 * t3 + 3 * t2) * p1.c + (t3 - t2) * h * p1.dcdw;
+          c_pred = (2 * t3 - 3 * t2 + 1) * p0.c + (t3 - 2 * t2 + t) * h * (w_prev2 * p0.dcdw) +
+                   (-2 * t3 + 3 * t2) * p1.c + (t3 - t2) * h * (w_prev * p1.dcdw);
         } else {
-          c_pred = p1.c + p1.dcdw * (w - w_prev);
+          c_pred = p1.c + p1.dcdw * w_prev * std::log(w / w_prev);
         }
         const double lower = m == 0 ? m_.c_lo : roots[m - 1].c;
         if (!std::isfinite(c_pred)) c_pred = p1.c;
