@@ -160,11 +160,13 @@ def test_curves_consistent_with_single_functions() -> None:
     model = example_model()
     periods = np.geomspace(2, 120, 15)[::-1]
     phase, group = disp.curves(periods, *model)
-    np.testing.assert_array_equal(phase, disp.phase_velocity(periods, *model))
+    # phase_velocity alone iterates with dF/dc only (different Newton path): equal to the root
+    # tolerance, not bit for bit.
+    np.testing.assert_allclose(phase, disp.phase_velocity(periods, *model), rtol=1e-10)
     np.testing.assert_array_equal(group, disp.group_velocity(periods, *model))
     # Output follows the input order.
     perm = np.random.default_rng(1).permutation(periods.size)
-    np.testing.assert_array_equal(disp.phase_velocity(periods[perm], *model), phase[perm])
+    np.testing.assert_array_equal(disp.curves(periods[perm], *model)[0], phase[perm])
 
 
 def test_modes_are_ordered_and_bounded() -> None:

@@ -85,6 +85,7 @@ class CurveSolver {
   }
 
  private:
+  template <int ND>
   Root newton(double s0, double omega, bool bracketed, double s_a, double F_a, double s_b,
               double K_hint) const;
   Root refine(double c1, double F1, double c2, double F2, double omega) const;
@@ -96,7 +97,8 @@ class CurveSolver {
   Wave wave_ = Wave::rayleigh;
   double s_max_ = 0.0;
   double sign_lo_ = 1.0;
-  std::vector<Root> roots_, prev_, prev2_;
+  std::vector<Root> roots_, prev_, prev2_, prev3_, prev4_;
+  bool group_ = false;  ///< derivatives in omega too (group velocity, Hermite prediction)
 };
 
 void CurveSolver::prepare(const double* h, const double* vp, const double* vs, const double* rho,
@@ -182,6 +184,7 @@ double CurveSolver::wkb_phase(double c, double omega) const {
 // the new iterate, K dc^2 (K = F''/2F' estimated from the last two steps, or `K_hint` from the
 // previous frequency of the same mode), is below 1e-12 c. Every evaluation also gives
 // dc/domega = -F_omega/F_c, extrapolated to the root from the last two iterates.
+template <int ND>
 Root CurveSolver::newton(double s0, double omega, bool bracketed, double s_a, double F_a,
                          double s_b, double K_hint) const {
   Root res;
@@ -202,11 +205,11 @@ Root CurveSolver::newton(double s0, double omega, bool bracketed, double s_a, do
   }
   int clamps = 0;
   for (int it = 0; it < 100; ++it) {
-    const Eval e = eval<2>(s, omega);
+    const Eval e = eval<ND>(s, omega);
     const double c = c_of_s(s);
     if (!std::isfinite(e.F) || !std::isfinite(e.Fs)) return res;
     const double dcds = -m_.beta_n * m_.beta_n * s / c;
-    double R = e.Fs != 0.0 ? -e.Fw * dcds / e.Fs : 0.0;
+    double R = ND == 2 ? (e.Fs != 0.0 ? -e.Fw * dcds / e.Fs : 0.0) : kNaN;
     if (e.F == 0.0) {
       res.ok = true;
       res.c = c;
@@ -258,7 +261,7 @@ Root CurveSolver::newton(double s0, double omega, bool bracketed, double s_a, do
       res.c = c_new;
       res.sgn_c = -sgn(e.Fs);
       if (br) res.sgn_c = (s_pos < s_neg) ? 1.0 : -1.0;  // F > 0 above the root (larger c)
-      if (std::isfinite(c_prev_eval) && c_prev_eval != c)
+      if (ND == 2 && std::isfinite(c_prev_eval) && c_prev_eval != c)
         R += (R - R_prev) / (c - c_prev_eval) * (c_new - c);
       res.dcdw = R;
       res.K = std::isfinite(K) ? K : K_hint;
@@ -278,7 +281,8 @@ Root CurveSolver::refine(double c1, double F1, double c2, double F2, double omeg
   double t = F1 / (F1 - F2);
   if (!(t > 0.05 && t < 0.95)) t = 0.5;
   const double s0 = s1 + t * (s2 - s1);
-  Root r = newton(s0, omega, true, s1, F1, s2, kNaN);
+  Root r = group_ ? newton<2>(s0, omega, true, s1, F1, s2, kNaN)
+                  : newton<1>(s0, omega, true, s1, F1, s2, kNaN);
   if (r.ok) r.sgn_c = F2 > 0.0 ? 1.0 : -1.0;
   return r;
 }
@@ -303,7 +307,7 @@ int CurveSolver::scan(double c_a, double F_a, double c_b, double omega, int need
     const bool last = cn >= c_b * (1.0 - 1e-15);
     if (last) cn = c_b;
     const double sn = last && c_b >= m_.beta_n ? 0.0 : s_of_c(cn);
-    const Eval en = eval<2>(sn, omega);  // value and slope (dF/dc has the sign of -F_s)
+    const Eval en = eval<1>(sn, omega);  // value and slope (dF/dc has the sign of -F_s)
     const double Fn = en.F, Dn = -en.Fs;
     if (!std::isfinite(Fn)) return found;
     if (sgn(Fn) != sgn(F)) {
@@ -388,12 +392,15 @@ int CurveSolver::dip_search(double a, double Fa, double x, double Fx, double b, 
 void CurveSolver::solve(const double* omega, std::size_t n_freq, int mode, double* phase,
                         double* grp) {
   const std::size_t need = static_cast<std::size_t>(mode) + 1;
+  group_ = grp != nullptr;
   roots_.assign(need, Root{});
   prev_.assign(need, Root{});
   prev2_.assign(need, Root{});
+  prev3_.assign(need, Root{});
+  prev4_.assign(need, Root{});
   Root* roots = roots_.data();
   std::size_t K = need;  // modes still tracked (modes disappear towards long periods)
-  double w_prev = kNaN, w_prev2 = kNaN;
+  double w_prev = kNaN, w_prev2 = kNaN, w_prev3 = kNaN, w_prev4 = kNaN;
   for (std::size_t j = 0; j < n_freq; ++j) {
     const double w = omega[j];
     if (j == 0) {
@@ -408,7 +415,24 @@ void CurveSolver::solve(const double* omega, std::size_t n_freq, int mode, doubl
         // dc/domega (linear from the last one at the second frequency).
         const Root& p1 = prev_[m];
         double c_pred;
-        if (j >= 2 && prev2_[m].ok) {
+        if (!group_) {
+          // Phase only (no dc/domega): Lagrange polynomial in ln(omega) through the last (up
+          // to) four roots of this mode.
+          const Root* hist[4] = {&prev_[m], &prev2_[m], &prev3_[m], &prev4_[m]};
+          const double wh[4] = {w_prev, w_prev2, w_prev3, w_prev4};
+          int n_h = 0;
+          while (n_h < 4 && n_h < static_cast<int>(j) && hist[n_h]->ok) ++n_h;
+          const double x = std::log(w);
+          double xs[4];
+          for (int a = 0; a < n_h; ++a) xs[a] = std::log(wh[a]);
+          c_pred = 0.0;
+          for (int a = 0; a < n_h; ++a) {
+            double l = 1.0;
+            for (int b = 0; b < n_h; ++b)
+              if (b != a) l *= (x - xs[b]) / (xs[a] - xs[b]);
+            c_pred += l * hist[a]->c;
+          }
+        } else if (j >= 2 && prev2_[m].ok) {
           // in x = ln(omega), where dispersion curves are smoother: dc/dx = omega dc/domega
           const Root& p0 = prev2_[m];
           const double h = std::log(w_prev / w_prev2), t = std::log(w / w_prev2) / h;
@@ -421,7 +445,8 @@ void CurveSolver::solve(const double* omega, std::size_t n_freq, int mode, doubl
         const double lower = m == 0 ? m_.c_lo : roots[m - 1].c;
         if (!std::isfinite(c_pred)) c_pred = p1.c;
         c_pred = std::clamp(c_pred, lower + 1e-9 * lower, m_.beta_n * (1.0 - 1e-12));
-        Root r = newton(s_of_c(c_pred), w, false, 0.0, 0.0, 0.0, p1.K);
+        Root r = group_ ? newton<2>(s_of_c(c_pred), w, false, 0.0, 0.0, 0.0, p1.K)
+                        : newton<1>(s_of_c(c_pred), w, false, 0.0, 0.0, 0.0, p1.K);
         const double below = m == 0 ? sign_lo_ : roots[m - 1].sgn_c;
         const bool good = r.ok && r.c > lower * (1.0 + 1e-10) && r.c < m_.beta_n &&
                           -r.sgn_c == below &&
@@ -438,9 +463,13 @@ void CurveSolver::solve(const double* omega, std::size_t n_freq, int mode, doubl
       K = k_ok;
     }
     for (std::size_t m = 0; m < need; ++m) {
+      prev4_[m] = prev3_[m];
+      prev3_[m] = prev2_[m];
       prev2_[m] = prev_[m];
       prev_[m] = m < K ? roots[m] : Root{};
     }
+    w_prev4 = w_prev3;
+    w_prev3 = w_prev2;
     w_prev2 = w_prev;
     w_prev = w;
     if (K > static_cast<std::size_t>(mode)) {
@@ -553,7 +582,8 @@ void compute(const double* periods, std::size_t n_periods, const double* thickne
     Workspace& w = ws[wk];
     const std::size_t o = mi * n_layers;
     w.solver.prepare(thickness + o, vp + o, vs + o, rho + o, n_layers, rq);
-    w.solver.solve(omega.data(), n_periods, rq.mode, w.ph.data(), w.gr.data());
+    w.solver.solve(omega.data(), n_periods, rq.mode, w.ph.data(),
+                   rq.group ? w.gr.data() : nullptr);
     for (std::size_t j = 0; j < n_periods; ++j) {
       phase[mi * n_periods + order[j]] = w.ph[j];
       if (rq.group) group[mi * n_periods + order[j]] = w.gr[j];
