@@ -448,9 +448,14 @@ void CurveSolver::solve(const double* omega, std::size_t n_freq, int mode, doubl
         Root r = group_ ? newton<2>(s_of_c(c_pred), w, false, 0.0, 0.0, 0.0, p1.K)
                         : newton<1>(s_of_c(c_pred), w, false, 0.0, 0.0, 0.0, p1.K);
         const double below = m == 0 ? sign_lo_ : roots[m - 1].sgn_c;
+        // Guards: ordered, parity of the root count below (sign of F just below this root ==
+        // sign just above the root below), close to the prediction in WKB phase, and the WKB
+        // phase of the mode, ~ its quantisation constant along the branch, has not jumped by
+        // a mode or more (a jump over a pair of roots keeps the parity).
         const bool good = r.ok && r.c > lower * (1.0 + 1e-10) && r.c < m_.beta_n &&
                           -r.sgn_c == below &&
-                          std::fabs(wkb_phase(r.c, w) - wkb_phase(c_pred, w)) <= kMaxJumpPhase;
+                          std::fabs(wkb_phase(r.c, w) - wkb_phase(c_pred, w)) <= kMaxJumpPhase &&
+                          std::fabs(wkb_phase(r.c, w) - wkb_phase(p1.c, w_prev)) <= kPi;
         if (!good) {
           // Recover: scan upward from the root below (or c_lo) for the next root.
           const double ca = m == 0 ? m_.c_lo : roots[m - 1].c * (1.0 + 1e-9);
