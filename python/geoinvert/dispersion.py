@@ -176,8 +176,8 @@ def curves(
     """Phase and group velocity (km/s) of a surface-wave mode in one pass.
 
     Same parameters as :func:`phase_velocity`; returns ``(phase, group)``, each of shape
-    (n_periods,) or (n_models, n_periods), NaN where the mode does not exist. Costs the same as
-    :func:`phase_velocity` alone.
+    (n_periods,) or (n_models, n_periods), NaN where the mode does not exist. Costs about the
+    same as :func:`group_velocity` alone (the phase velocity comes for free).
     """
     phase, group = _compute(periods, thickness, vp, vs, rho, wave, mode, spherical, n_threads, True)
     return phase, group
