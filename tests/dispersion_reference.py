@@ -164,7 +164,8 @@ def secular(
     vs: ArrayLike,
     rho: ArrayLike,
     wave: str = "rayleigh",
-) -> Array:
+    return_log: bool = False,
+) -> Array | tuple[Array, Array]:
     """Sign-faithful, pole-free secular function at (ω, c) pairs (flat model).
 
     Parameters
@@ -176,13 +177,19 @@ def secular(
         Flat model (km, km/s, km/s, g/cm³); last layer = half-space. Fluid layers (vs = 0) only
         at the top.
     wave : {"rayleigh", "love"}
+    return_log : bool
+        Also return ``log_scale``.
 
     Returns
     -------
-    ndarray, shape (B,)
-        The secular function divided by a positive, smooth (for a fixed batch) scale factor:
-        its sign changes exactly at the modes. Sub-layering is shared by the whole batch, so
-        finite differences *within one call* are consistent.
+    f : ndarray, shape (B,)
+        The secular function divided by the positive scale ``exp(log_scale)`` removed by the
+        orthonormalisation: its sign changes exactly at the modes, but on its own it can be
+        step-like (a mode trapped below an evanescent barrier flips the orientation of the
+        basis within a window of relative width ~exp(−2νh)).
+    log_scale : ndarray, shape (B,)
+        ``F = f·exp(log_scale)`` is the smooth (entire) secular function. Sub-layering is shared
+        by the whole batch, so finite differences of ``F`` *within one call* are consistent.
     """
     om = np.atleast_1d(np.asarray(omega, dtype=float))
     cc = np.atleast_1d(np.asarray(c, dtype=float))
@@ -207,8 +214,10 @@ def secular(
     if wave == "love":
         if nfl:
             raise ValueError("reference: Love waves need a solid top layer")
-        return _secular_love(k, w2, d, b, r)
-    return _secular_rayleigh(k, w2, d, a, b, r, nfl)
+        f, logs = _secular_love(k, w2, d, b, r)
+    else:
+        f, logs = _secular_rayleigh(k, w2, d, a, b, r, nfl)
+    return (f, logs) if return_log else f
 
 
 def _secular_love(k, w2, d, b, r):
@@ -219,6 +228,7 @@ def _secular_love(k, w2, d, b, r):
     # decaying half-space solution (u, σ/sc) = (1, −μ ν / sc)
     y0 = np.ones_like(k)
     y1 = -mu_hs * np.sqrt(np.maximum(nub2, 0.0)) / sc
+    logs = np.zeros_like(k)
     for j in range(n - 2, -1, -1):
         mu = r[j] * b[j] ** 2
         nu2 = k * k - w2 / b[j] ** 2
@@ -234,8 +244,9 @@ def _secular_love(k, w2, d, b, r):
             z0 = ch * y0 - sh * a01 * y1
             z1 = ch * y1 - sh * a10 * y0
             nrm = np.hypot(z0, z1)
+            logs += np.log(nrm)
             y0, y1 = z0 / nrm, z1 / nrm
-    return y1
+    return y1, logs
 
 
 def _secular_rayleigh(k, w2, d, a, b, r, nfl):
@@ -259,7 +270,7 @@ def _secular_rayleigh(k, w2, d, a, b, r, nfl):
     y[:, 1, 1] = k
     y[:, 2, 1] = -mu * (nub**2 + k * k) / sc
     y[:, 3, 1] = -2.0 * k * mu * nub / sc
-    y, _ = _gram_schmidt(y)
+    y, logs = _gram_schmidt(y)
     for j in range(n - 2, nfl - 1, -1):
         if d[j] <= 0.0:
             continue
@@ -285,13 +296,15 @@ def _secular_rayleigh(k, w2, d, a, b, r, nfl):
                 + chb[:, None, None] * pb_y
                 - shb[:, None, None] * pb_ay
             )
-            y, _ = _gram_schmidt(z)
+            y, lg = _gram_schmidt(z)
+            logs += lg
     if nfl == 0:
-        return y[:, 2, 0] * y[:, 3, 1] - y[:, 2, 1] * y[:, 3, 0]
+        return y[:, 2, 0] * y[:, 3, 1] - y[:, 2, 1] * y[:, 3, 0], logs
     # sea floor: the combination with zero shear traction; keep (u_z, σ_zz)
     u = y[:, 1, 0] * y[:, 2, 1] - y[:, 1, 1] * y[:, 2, 0]
     s = y[:, 3, 0] * y[:, 2, 1] - y[:, 3, 1] * y[:, 2, 0]
     nrm = np.hypot(u, s)
+    logs += np.log(nrm)
     u, s = u / nrm, s / nrm
     for j in range(nfl - 1, -1, -1):
         if d[j] <= 0.0:
@@ -307,8 +320,9 @@ def _secular_rayleigh(k, w2, d, a, b, r, nfl):
             u2 = ch * u - sh * a01 * s
             s2 = ch * s - sh * a10 * u
             nrm = np.hypot(u2, s2)
+            logs += np.log(nrm)
             u, s = u2 / nrm, s2 / nrm
-    return s
+    return s, logs
 
 
 def _c_bounds(vp: Array, vs: Array, wave: str) -> tuple[float, float]:
@@ -337,25 +351,39 @@ def _scan(omega: Array, grid: Array, model, wave: str, n_modes: int, chunk: int 
     every period shows at least n_modes sign changes (the rest stays NaN)."""
     nt = omega.size
     f = np.full((nt, grid.size), np.nan)
+    logf = np.full((nt, grid.size), np.nan)
     active = np.ones(nt, dtype=bool)
     start = 0
     while start < grid.size and np.any(active):
         stop = min(grid.size, start + chunk)
         idx = np.nonzero(active)[0]
         cs = grid[start:stop]
-        vals = secular(np.repeat(omega[idx], cs.size), np.tile(cs, idx.size), *model, wave=wave)
+        vals, lg = secular(
+            np.repeat(omega[idx], cs.size),
+            np.tile(cs, idx.size),
+            *model,
+            wave=wave,
+            return_log=True,
+        )
         f[idx, start:stop] = vals.reshape(idx.size, cs.size)
+        logf[idx, start:stop] = lg.reshape(idx.size, cs.size)
         sg = np.sign(f[idx, :stop])
         nchg = np.sum(sg[:, 1:] != sg[:, :-1], axis=1)
         active[idx[nchg >= n_modes]] = False
         start = stop
-    return f
+    return f, logf
 
 
-def _brackets_one_period(f_eval, grid: Array, fvals: Array, n_modes: int, depth: int = 0):
-    """Return up to n_modes sign-change brackets (lo, hi) scanning upward; refine hidden pairs."""
+def _brackets_one_period(f_eval, grid, fvals, logs, n_modes: int, depth: int = 0):
+    """Return up to n_modes sign-change brackets (lo, hi) scanning upward; refine hidden pairs.
+
+    A hidden pair (two roots between neighbouring grid points) shows as a local minimum of
+    ``log|F| = log|f| + log_scale`` without a sign change; such windows are re-scanned ×40.
+    """
     out: list[tuple[float, float]] = []
     s = np.sign(fvals)
+    with np.errstate(divide="ignore"):
+        lf = np.log(np.abs(fvals)) + logs
     i = 0
     nseg = grid.size - 1
     while i < nseg and len(out) < n_modes:
@@ -369,12 +397,12 @@ def _brackets_one_period(f_eval, grid: Array, fvals: Array, n_modes: int, depth:
             continue
         # hidden pair test: local minimum of |F| inside [i-1, i+1] without a sign change
         if depth < 4 and 0 < i < nseg and s[i - 1] == s[i] == s[i + 1]:
-            fa, fm, fb = abs(fvals[i - 1]), abs(fvals[i]), abs(fvals[i + 1])
+            fa, fm, fb = lf[i - 1], lf[i], lf[i + 1]
             if fm < fa and fm <= fb:
                 sub = np.linspace(grid[i - 1], grid[i + 1], 41)
-                fs = f_eval(sub)
+                fs, ls = f_eval(sub)
                 if np.any(np.sign(fs) != s[i]):
-                    inner = _brackets_one_period(f_eval, sub, fs, n_modes - len(out), depth + 1)
+                    inner = _brackets_one_period(f_eval, sub, fs, ls, n_modes - len(out), depth + 1)
                     out.extend(inner)
                     i += 1  # continue after the refined window
                     continue
@@ -402,7 +430,11 @@ def _group(omega, c, model, wave, rel=2e-6):
     offs = np.array([-2.0, -1.0, 1.0, 2.0])
     w_all = np.concatenate([np.repeat(omega, 4), (omega[:, None] + offs * hw[:, None]).ravel()])
     c_all = np.concatenate([(c[:, None] + offs * hc[:, None]).ravel(), np.repeat(c, 4)])
-    f = secular(w_all, c_all, *model, wave=wave).reshape(2, nr, 4)
+    f, logs = secular(w_all, c_all, *model, wave=wave, return_log=True)
+    f = f.reshape(2, nr, 4)
+    logs = logs.reshape(2, nr, 4)
+    # smooth F = f·exp(log_scale), rescaled per root by its stencil maximum
+    f = f * np.exp(logs - logs.max(axis=(0, 2), keepdims=True))
     wts = np.array([1.0, -8.0, 8.0, -1.0]) / 12.0
     fc = (f[0] @ wts) / hc
     fw = (f[1] @ wts) / hw
@@ -451,16 +483,16 @@ def reference_curves(
     grid = _scan_grid(clo, chi)
     omega = 2.0 * np.pi / t
     nt = t.size
-    fgrid = _scan(omega, grid, model, wave, n_modes)
+    fgrid, lgrid = _scan(omega, grid, model, wave, n_modes)
     lo = np.full((n_modes, nt), np.nan)
     hi = np.full((n_modes, nt), np.nan)
     for it in range(nt):
 
         def f_eval(cs, _w=omega[it]):
-            return secular(np.full(cs.size, _w), cs, *model, wave=wave)
+            return secular(np.full(cs.size, _w), cs, *model, wave=wave, return_log=True)
 
         valid = np.isfinite(fgrid[it])
-        br = _brackets_one_period(f_eval, grid[valid], fgrid[it][valid], n_modes)
+        br = _brackets_one_period(f_eval, grid[valid], fgrid[it][valid], lgrid[it][valid], n_modes)
         for m, (bl, bh) in enumerate(br[:n_modes]):
             lo[m, it], hi[m, it] = bl, bh
     phase = np.full((n_modes, nt), np.nan)
