@@ -44,7 +44,7 @@ sys.path.insert(0, str(HERE.parent))
 import dispersion_reference as ref  # noqa: E402
 
 SEED = 20261122
-NL_MAX = 40
+NL_MAX = 41  # PREM in 40 layers + half-space
 NT_MAX = 16
 WAVES = ("rayleigh", "love")
 PEERS = ("disba", "cps")
@@ -330,7 +330,20 @@ def main():
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--limit", type=int, default=0, help="only the first N models (debugging)")
     ap.add_argument("--out", default=str(HERE / "dispersion_fixtures.npz"))
+    ap.add_argument("--summary-only", action="store_true", help="rewrite the .md from the .npz")
     args = ap.parse_args()
+    if args.summary_only:
+        with np.load(args.out) as f:
+            vals = {k: f[k] for k in ("ref", "disba", "cps")}
+            write_summary(
+                Path(args.out).with_suffix(".md"),
+                f["kind"],
+                f["status"],
+                vals,
+                f["done"],
+                f["versions"],
+            )
+        return
     models = build_models()
     if args.limit:
         models = models[: args.limit]
@@ -404,6 +417,28 @@ def main():
 
 CODES = {1: "missing", 2: "spurious", 3: "jumped", 4: "wrong", 5: "raised"}
 
+NOTES = """## What the failures are (checked by hand on this fixture)
+
+- *raised*: all 6 `love_near_vs` models. Both peers stop their upward scan at the half-space
+  shear velocity in steps of dc = 0.005 km/s and cannot bracket a Love root 1e-5..2e-4 below it;
+  they raise (disba `DispersionError`, CPS `Surf96Error`) and return nothing for the model.
+- *missing*, mode 1 (nearly all missing values): overtones close to their cut-off (median gap
+  `1 − c/vs_halfspace` ≈ 1e-5 for the missing phase values) in the `near_cutoff` family and in
+  random models at the long-period end; group velocities are lost more often because the peers
+  need two extra roots at T(1 ± dt) and one of them lies beyond the cut-off.
+- *wrong*, group (disba 52 values, CPS 34; > 1e-2 off, up to 130–155 %): mostly mode 1
+  (33 and 29 values), where the extra root the peers solve for at T(1 ± dt) belongs to another
+  mode or lies beyond the cut-off (CPS then returns the phase velocity as the group velocity:
+  9 values); in the fundamental mode, disba's ±2.5 % period difference is > 1e-2 off where U
+  varies fast (ocean, slow_top, generic models). Where they are right, the peers' group
+  velocities are within 1e-2 (disba median 3e-5, CPS 2e-5) of the reference.
+- *wrong*, phase (model 193, Love mode 1, T = 3.49 s): both peers return 1.36631 km/s; the
+  reference finds two roots 1.32660 and 1.32800 between mode 0 and that value (confirmed by a
+  20 001-point scan of the secular function); the peers' 0.005 km/s step holds both roots of the
+  pair, no sign change, so both skipped modes 1 and 2 and agree with each other on the wrong mode.
+- No peer ever returned a value where the reference finds no mode (*spurious* = 0).
+"""
+
 
 def write_summary(path, kinds, status, vals, done, versions):
     nm = kinds.size
@@ -467,6 +502,7 @@ def write_summary(path, kinds, status, vals, done, versions):
         "- Where both peers fail at the same value, the reference decides; see `status` in the .npz",
         "  (model, peer, wave, mode, kind, period) for every case.",
         "",
+        NOTES,
         "## Failing curves, listed",
         "",
     ]
