@@ -100,7 +100,7 @@ def table(rate: dict[tuple[str, bool, str, int], float]) -> list[str]:
     return lines
 
 
-def section(rate: dict[tuple[str, bool, str, int], float]) -> str:
+def section(rate: dict[tuple[str, bool, str, int], float], note: str = "") -> str:
     body = [
         START,
         "## Dispersion",
@@ -116,6 +116,7 @@ def section(rate: dict[tuple[str, bool, str, int], float]) -> str:
         "",
         f"Machine: {platform.machine()}, {os.cpu_count()} logical CPUs, "
         f"Python {platform.python_version()}.",
+        *([note, ""] if note else []),
         "",
         *table(rate),
         END,
@@ -138,8 +139,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("json", type=Path)
     ap.add_argument("--readme", type=Path, default=Path(__file__).resolve().parent / "README.md")
+    ap.add_argument("--note", default="", help="a line on the run conditions (load, kernel commit)")
     args = ap.parse_args()
-    text = section(load(args.json))
+    text = section(load(args.json), args.note)
     update_readme(args.readme, text)
     print(text)
 
