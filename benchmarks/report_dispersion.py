@@ -105,8 +105,7 @@ def section(rate: dict[tuple[str, bool, str, int], float], note: str = "") -> st
         START,
         "## Dispersion",
         "",
-        "geoinvert.dispersion vs disba and CPS surf96 (pysurf96) on the same models in the same",
-        "run;",
+        "geoinvert.dispersion vs disba and CPS surf96 (pysurf96), same models, same run;",
         "ratios of curves per second (minimum time of each benchmark). Batches: geoinvert computes",
         "1000 models per call, the peers loop over 100 models (per-curve rate). Reproduce with:",
         "",
@@ -117,7 +116,6 @@ def section(rate: dict[tuple[str, bool, str, int], float], note: str = "") -> st
         f"Machine: {platform.machine()}, {os.cpu_count()} logical CPUs, "
         f"Python {platform.python_version()}.",
         *([note, ""] if note else []),
-        "",
         *table(rate),
         END,
     ]
