@@ -60,7 +60,7 @@ def model_record(
     periods: Sequence[float] | None = None,
     prior: dict[str, Any] | None = None,
     extra: dict[str, Any] | None = None,
-) -> Path:
+) -> dict[str, Any]:
     """The artefact dict of a trained model (what :func:`save_model` writes).
 
     Parameters
@@ -138,7 +138,7 @@ class TrainedModel:
     def __init__(self, record: dict[str, Any]) -> None:
         self.record = record
         self.kind: str = record["kind"]
-        self.network = build_network(record["architecture"])
+        self.network: Any = build_network(record["architecture"])
         self.network.load_state_dict(record["state_dict"])
         self.network.eval()
         self.normalization = Normalization.from_dict(

@@ -72,7 +72,7 @@ def as_dataset(data: Any) -> Dataset:
     )
 
 
-def dataset_arrays(ds: Dataset, *, max_items: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+def dataset_arrays(ds: Any, *, max_items: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """All (inputs, targets) of a dataset as numpy arrays (for statistics and evaluation)."""
     if isinstance(ds, ArrayDataset):
         x, y = ds.inputs, ds.targets
@@ -88,7 +88,7 @@ def dataset_arrays(ds: Dataset, *, max_items: int | None = None) -> tuple[np.nda
     return x, (y[:, None] if y.ndim == 1 else y)
 
 
-def split_dataset(ds: Dataset, fraction: float, *, seed: int = 0) -> tuple[Dataset, Dataset]:
+def split_dataset(ds: Any, fraction: float, *, seed: int = 0) -> tuple[Dataset, Dataset]:
     """Deterministic random split into (1 − fraction, fraction) parts."""
     if not 0.0 < fraction < 1.0:
         raise ValueError(f"fraction: must lie in (0, 1), got {fraction}")
@@ -105,7 +105,7 @@ def split_dataset(ds: Dataset, fraction: float, *, seed: int = 0) -> tuple[Datas
 
 
 def make_loader(
-    ds: Dataset, batch_size: int, *, shuffle: bool, num_workers: int = 0, seed: int = 0
+    ds: Any, batch_size: int, *, shuffle: bool, num_workers: int = 0, seed: int = 0
 ) -> DataLoader:
     """DataLoader with a seeded shuffle; :class:`ArrayDataset` batches are gathered in one go."""
     g = torch.Generator()

@@ -14,7 +14,7 @@ units. Normalisation statistics are registered as buffers, so checkpoints carry 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import lightning.pytorch as pl
 import torch
@@ -22,7 +22,13 @@ from torch import Tensor, nn
 from torch.nn import functional as F
 
 from ..nn import architecture_record, mdn_nll
-from ..nn.sae import StackedSparseAutoEncoder, denoise_mask, sae_layer_cost
+from ..nn.sae import (
+    SAEConfig,
+    SparseAutoEncoderLayer,
+    StackedSparseAutoEncoder,
+    denoise_mask,
+    sae_layer_cost,
+)
 from .normalization import Normalization
 
 __all__ = [
@@ -58,6 +64,11 @@ def binary_auc(scores: Tensor, labels: Tensor) -> float:
 
 class _Base(pl.LightningModule):
     kind = "regression"
+    network: Any  # a geoinvert.nn network (duck-typed: forward, get_config, architecture)
+    input_shift: Tensor  # normalisation buffers (see Normalization)
+    input_scale: Tensor
+    target_shift: Tensor
+    target_scale: Tensor
 
     def __init__(
         self,
@@ -147,10 +158,10 @@ class _Base(pl.LightningModule):
             t_max = max(1, int(self.trainer.max_epochs or 1))
             sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=t_max)
             return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "interval": "epoch"}}
-        sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=3)
+        plateau = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=3)
         return {
             "optimizer": opt,
-            "lr_scheduler": {"scheduler": sched, "monitor": "val_loss", "interval": "epoch"},
+            "lr_scheduler": {"scheduler": plateau, "monitor": "val_loss", "interval": "epoch"},
         }
 
 
@@ -185,6 +196,7 @@ class SAEPretrainModule(_Base):
     """
 
     kind = "pretrain"
+    network: StackedSparseAutoEncoder
 
     def __init__(
         self,
@@ -214,12 +226,12 @@ class SAEPretrainModule(_Base):
         self.network.set_decoders_trainable(True)
 
     def step_loss(self, xn: Tensor, yn: Tensor, y: Tensor) -> Tensor:
-        cfg = self.network.config
+        cfg: SAEConfig = self.network.config
         with torch.no_grad():
             v = self.network.codes(xn, self.layer)
         v_in = denoise_mask(v, cfg.denoise_fraction) if self.training else v
         cost, parts = sae_layer_cost(
-            self.network.layers[self.layer],
+            cast(SparseAutoEncoderLayer, self.network.layers[self.layer]),
             v.float(),
             v_in.float(),
             beta=cfg.beta,

@@ -123,10 +123,15 @@ def open_training_data(store: str | Path, task: str, *, drop_failed: bool = True
     for name in ("inputs", "targets"):
         if name not in g:
             raise ValueError(f"store: {store} has no {name!r} array")
-    x = np.asarray(g["inputs"][...], dtype=np.float32)
-    y = np.asarray(g["targets"][...], dtype=np.float32)
-    params = np.asarray(g["params"][...]) if "params" in g else None
-    status = np.asarray(g["status"][...]) if "status" in g else np.zeros(x.shape[0], np.int8)
+
+    def read(name: str) -> np.ndarray:
+        arr: Any = g[name]
+        return np.asarray(arr[...])
+
+    x = read("inputs").astype(np.float32, copy=False)
+    y = read("targets").astype(np.float32, copy=False)
+    params = read("params") if "params" in g else None
+    status = read("status") if "status" in g else np.zeros(x.shape[0], np.int8)
     attrs = dict(g.attrs)
     if y.shape[0] != x.shape[0] or status.shape[0] != x.shape[0]:
         raise ValueError(
