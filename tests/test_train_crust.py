@@ -50,7 +50,7 @@ def _metrics(path):
 def test_fit_sae_end_to_end(tmp_path):
     x, h = toy_crust()
     cfg = SAEConfig(
-        sizes=(21, 16, 8, 1), pretrain_epochs=2, finetune_epochs=20, batch_size=32, finetune_lr=3e-3
+        sizes=(21, 16, 8, 1), pretrain_epochs=2, finetune_epochs=12, batch_size=64, finetune_lr=1e-2
     )
     module = fit_sae(
         (x[:600], h[:600]),
