@@ -125,3 +125,73 @@ def test_cli_bad_preset(tmp_path):
         ],
     )
     assert res.exit_code != 0 and "t1_99" in res.output
+
+
+def _write(path, inputs, targets, attrs):
+    g = zarr.open_group(str(path), mode="w", zarr_format=3)
+    g.create_array("inputs", data=inputs.astype(np.float32))
+    g.create_array("targets", data=targets.astype(np.float32))
+    g.create_array("params", data=np.zeros((len(inputs), 2)))
+    g.create_array("status", data=np.zeros(len(inputs), np.int8))
+    g.attrs.update(attrs)
+    return path
+
+
+def test_cli_train_rf_and_mt(tmp_path):
+    torch.set_num_threads(1)
+    rng = np.random.default_rng(0)
+    present = rng.random(64) < 0.5
+    rf = _write(
+        tmp_path / "rf.zarr",
+        rng.standard_normal((64, 100)),
+        np.c_[present, np.where(present, 300.0, np.nan)],
+        {"config": {"prior": "rf"}},
+    )
+    res = CliRunner().invoke(
+        app,
+        [
+            "train",
+            "rf",
+            "--data",
+            str(rf),
+            "--out",
+            str(tmp_path / "rf.pt"),
+            "--epochs",
+            "1",
+            "--gpus",
+            "0",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    assert "ROC-AUC" in res.output
+    assert load_model(tmp_path / "rf.pt").predict(np.zeros((3, 100))).shape == (3,)
+
+    freqs = np.logspace(-4, 3, 60)
+    mt = _write(
+        tmp_path / "mt.zarr",
+        rng.standard_normal((6, 2, 60, 121)),
+        rng.standard_normal((6, 60, 121)),
+        {"frequencies": freqs.tolist()},
+    )
+    res = CliRunner().invoke(
+        app,
+        [
+            "train",
+            "mt",
+            "--data",
+            str(mt),
+            "--out",
+            str(tmp_path / "mt.pt"),
+            "--epochs",
+            "1",
+            "--gpus",
+            "0",
+            "--width",
+            "0.0625",
+            "--batch-size",
+            "2",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    model = load_model(tmp_path / "mt.pt")
+    assert model.predict(np.zeros((1, 2, 60, 121)), frequencies=freqs).shape == (1, 60, 121)
