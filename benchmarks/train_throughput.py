@@ -50,8 +50,7 @@ def measure(module, train, val, *, epochs, batch_size, trainer_opts, out):
     opts = dict(trainer_opts)
     opts.setdefault("callbacks", [])
     opts["callbacks"] = [*opts["callbacks"], timer]
-    run_fit(module, train, val, out_dir=out, max_epochs=epochs, batch_size=batch_size,
-            trainer=opts)
+    run_fit(module, train, val, out_dir=out, max_epochs=epochs, batch_size=batch_size, trainer=opts)
     times = timer.times[1:] if len(timer.times) > 1 else timer.times
     return len(train) / min(times), timer.times
 
@@ -72,8 +71,14 @@ def main() -> None:
     a = p.parse_args()
     if a.threads:
         torch.set_num_threads(a.threads)
-    opts = {"accelerator": a.accelerator, "devices": 1, "precision": a.precision,
-            "progress_bar": False, "patience": None, "monitor": None}
+    opts = {
+        "accelerator": a.accelerator,
+        "devices": 1,
+        "precision": a.precision,
+        "progress_bar": False,
+        "patience": None,
+        "monitor": None,
+    }
     from geoinvert.train.trainer import auto_precision
 
     precision = a.precision or auto_precision(a.accelerator)
@@ -92,22 +97,51 @@ def main() -> None:
         train, val = ArrayDataset(x, y), ArrayDataset(x[:1000], y[:1000])
         norm = Normalization.from_data(x, y, input_method="minmax")
         cfg = TABLE1_PRESETS[a.preset]
-        sizes = [int(b) for b in a.batch_sizes.split(",")] if a.batch_sizes else [
-            cfg.batch_size, 1000]
+        sizes = (
+            [int(b) for b in a.batch_sizes.split(",")] if a.batch_sizes else [cfg.batch_size, 1000]
+        )
         from geoinvert.nn import StackedSparseAutoEncoder
 
         for bs in sizes:
             net = StackedSparseAutoEncoder(cfg)
             for k in range(cfg.n_hidden):
-                sps, t = measure(SAEPretrainModule(net, k, norm), train, val, epochs=a.epochs,
-                                 batch_size=bs, trainer_opts=opts, out=tmp / f"p{bs}_{k}")
-                emit(task="sae", preset=a.preset, stage=f"pretrain_layer{k}", batch=bs, n=n,
-                     samples_per_s=round(sps), epoch_s=[round(v, 2) for v in t])
+                sps, t = measure(
+                    SAEPretrainModule(net, k, norm),
+                    train,
+                    val,
+                    epochs=a.epochs,
+                    batch_size=bs,
+                    trainer_opts=opts,
+                    out=tmp / f"p{bs}_{k}",
+                )
+                emit(
+                    task="sae",
+                    preset=a.preset,
+                    stage=f"pretrain_layer{k}",
+                    batch=bs,
+                    n=n,
+                    samples_per_s=round(sps),
+                    epoch_s=[round(v, 2) for v in t],
+                )
             net.set_decoders_trainable(False)
-            sps, t = measure(RegressionModule(net, norm), train, val, epochs=a.epochs,
-                             batch_size=bs, trainer_opts=opts, out=tmp / f"f{bs}")
-            emit(task="sae", preset=a.preset, stage="finetune", batch=bs, n=n,
-                 samples_per_s=round(sps), epoch_s=[round(v, 2) for v in t])
+            sps, t = measure(
+                RegressionModule(net, norm),
+                train,
+                val,
+                epochs=a.epochs,
+                batch_size=bs,
+                trainer_opts=opts,
+                out=tmp / f"f{bs}",
+            )
+            emit(
+                task="sae",
+                preset=a.preset,
+                stage="finetune",
+                batch=bs,
+                n=n,
+                samples_per_s=round(sps),
+                epoch_s=[round(v, 2) for v in t],
+            )
 
     if a.task in ("unet", "all"):
         n = a.n if a.task == "unet" and a.n else 64
@@ -116,10 +150,24 @@ def main() -> None:
         train, val = ArrayDataset(x, y), ArrayDataset(x[:8], y[:8])
         norm = Normalization.from_data(x, y, input_axes=(0, 2, 3), target_axes="all")
         net = MTUNet(a.channels, width=a.width)
-        sps, t = measure(RegressionModule(net, norm), train, val, epochs=a.epochs,
-                         batch_size=a.unet_batch, trainer_opts=opts, out=tmp / "unet")
-        emit(task="unet", width=a.width, channels=a.channels, batch=a.unet_batch, n=n,
-             samples_per_s=round(sps, 1), epoch_s=[round(v, 2) for v in t])
+        sps, t = measure(
+            RegressionModule(net, norm),
+            train,
+            val,
+            epochs=a.epochs,
+            batch_size=a.unet_batch,
+            trainer_opts=opts,
+            out=tmp / "unet",
+        )
+        emit(
+            task="unet",
+            width=a.width,
+            channels=a.channels,
+            batch=a.unet_batch,
+            n=n,
+            samples_per_s=round(sps, 1),
+            epoch_s=[round(v, 2) for v in t],
+        )
 
 
 if __name__ == "__main__":

@@ -105,6 +105,29 @@ def test_cli_train_crust(tmp_path):
     assert model.predict(np.full((2, 21), 3.5), frequencies=FREQS).shape == (2,)
     assert model.prior["prior"] == "toy crust"
     assert (tmp_path / "model" / "checkpoints" / "last.ckpt").is_file()
+    # resume the same run for one more epoch from its last checkpoint
+    res = CliRunner().invoke(
+        app,
+        [
+            "train",
+            "crust",
+            "--data",
+            str(store),
+            "--out",
+            str(out),
+            "--model",
+            "mlp",
+            "--epochs",
+            "3",
+            "--gpus",
+            "0",
+            "--resume",
+            str(tmp_path / "model" / "checkpoints" / "last.ckpt"),
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    ck = torch.load(tmp_path / "model" / "checkpoints" / "last.ckpt", weights_only=False)
+    assert ck["epoch"] == 2
 
 
 def test_cli_bad_preset(tmp_path):

@@ -60,6 +60,9 @@ _EPOCHS = typer.Option(None, "--epochs", help="Override the number of epochs.")
 _GPUS = typer.Option(None, "--gpus", help="GPUs per node (0 = CPU; default: auto).")
 _NODES = typer.Option(1, "--nodes", help="Nodes for multi-node DDP.")
 _SHIFTED = typer.Option(None, "--shifted", help="Shifted-prior test store (with --sweep).")
+_RESUME = typer.Option(
+    None, "--resume", help="Checkpoint (.ckpt) to resume from (SAE: its fine-tuning stage)."
+)
 _SEED = typer.Option(0, "--seed", help="Seed (splits, initialisation, batches).")
 _RUNS = typer.Option(
     None, "--runs", help="Folder for checkpoints and logs (default: next to --out)."
@@ -83,6 +86,7 @@ def train_crust(
     noise: float = typer.Option(0.005, "--noise", help="Relative input noise at training time."),
     seed: int = _SEED,
     runs: Path | None = _RUNS,
+    resume: Path | None = _RESUME,
 ) -> None:
     """Crustal thickness (km) from Rayleigh phase velocities (km/s): sSAE, MLP, MDN, ensemble."""
     from geoinvert.train import (
@@ -122,6 +126,7 @@ def train_crust(
         return
     run_dir = runs or out.with_suffix("")
     kw = {
+        "ckpt_path": resume,
         "out_dir": run_dir,
         "seed": seed,
         "trainer": opts,
@@ -141,6 +146,8 @@ def train_crust(
         fit = fit_mlp if model == "mlp" else fit_mdn
         module = fit(train, input_noise=aug, **({"epochs": epochs} if epochs else {}), **kw)
     elif model == "ensemble":
+        if kw.pop("ckpt_path") is not None:
+            raise typer.BadParameter("cannot resume a whole ensemble", param_hint="--resume")
         module = fit_ensemble(
             train, input_noise=aug, **({"epochs": epochs} if epochs else {}), **kw
         )
@@ -165,6 +172,7 @@ def train_rf(
     test_fraction: float = typer.Option(0.25, "--test-fraction", help="Held-out fraction."),
     seed: int = _SEED,
     runs: Path | None = _RUNS,
+    resume: Path | None = _RESUME,
 ) -> None:
     """X-discontinuity classifier (present/absent + depth in km) on receiver functions."""
     import numpy as np
@@ -181,6 +189,7 @@ def train_rf(
         out_dir=runs or out.with_suffix(""),
         seed=seed,
         trainer=_trainer_options(gpus, nodes),
+        ckpt_path=resume,
         prior=td.attrs.get("config"),
         normalization=td.normalization,
         **({"epochs": epochs} if epochs else {}),
@@ -207,6 +216,7 @@ def train_mt(
     test_fraction: float = typer.Option(0.2, "--test-fraction", help="Held-out fraction."),
     seed: int = _SEED,
     runs: Path | None = _RUNS,
+    resume: Path | None = _RESUME,
 ) -> None:
     """MT U-Net: TE/TM log10 ρa and phase sections → log10 resistivity (Ω·m) section."""
     from geoinvert.train import fit_mt_unet, open_training_data, rms_error, save_model
@@ -220,6 +230,7 @@ def train_mt(
         out_dir=runs or out.with_suffix(""),
         seed=seed,
         trainer=_trainer_options(gpus, nodes),
+        ckpt_path=resume,
         normalization=td.normalization,
         **({"epochs": epochs} if epochs else {}),
         **train.meta(),
