@@ -40,10 +40,11 @@ def make_store(path, n=240, *, task="crust", failed=(3,), normalization=False):
     }
     if normalization:
         attrs["normalization"] = {
-            "input_mean": x[status == 0].mean(0).tolist(),
-            "input_std": x[status == 0].std(0).tolist(),
-            "target_mean": [float(h.mean())],
-            "target_std": [float(h.std())],
+            "inputs_mean": x[status == 0].mean(0).tolist(),
+            "inputs_std": x[status == 0].std(0).tolist(),
+            "targets_mean": [float(h.mean())],
+            "targets_std": [float(h.std())],
+            "key": {"split_seed": None},  # extra keys (as geoinvert.data writes) are ignored
         }
     g.attrs.update(attrs)
     return path
@@ -63,6 +64,13 @@ def test_open_training_data(tmp_path):
     tr2, _ = td.split(0.25, seed=0)
     np.testing.assert_array_equal(tr.inputs, tr2.inputs)  # deterministic
     assert td.meta()["prior"]["prior"] == "toy crust"
+
+
+def test_store_task_attribute_checked(tmp_path):
+    store = make_store(tmp_path / "s.zarr", n=20)
+    zarr.open_group(str(store), mode="a").attrs["task"] = "mt"
+    with pytest.raises(ValueError, match="holds 'mt' data"):
+        open_training_data(store, "crust")
 
 
 def test_open_training_data_errors(tmp_path):
@@ -104,6 +112,7 @@ def test_cli_train_crust(tmp_path):
     model = load_model(out)
     assert model.predict(np.full((2, 21), 3.5), frequencies=FREQS).shape == (2,)
     assert model.prior["prior"] == "toy crust"
+    assert model.extra["seed"] == 1 and model.extra["store"].endswith("s.zarr")
     assert (tmp_path / "model" / "checkpoints" / "last.ckpt").is_file()
     # resume the same run for one more epoch from its last checkpoint
     res = CliRunner().invoke(

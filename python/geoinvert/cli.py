@@ -54,6 +54,27 @@ def _trainer_options(gpus: int | None, nodes: int) -> dict:
     }
 
 
+_STORE_KEYS = (
+    "task",
+    "config",
+    "format",
+    "seed",
+    "version",
+    "n",
+    "group_frequencies",
+    "stations_km",
+    "input_names",
+    "input_units",
+    "target_names",
+    "target_units",
+)
+
+
+def _store_summary(store: Path, attrs: dict) -> dict:
+    """What the artefact records about the training store (JSON-like values only)."""
+    return {"store": str(store), **{k: attrs[k] for k in _STORE_KEYS if k in attrs}}
+
+
 _DATA = typer.Option(..., "--data", help="Zarr v3 store written by `geoinvert generate`.")
 _OUT = typer.Option(..., "--out", help="Model artefact to write (.pt); a folder for --sweep.")
 _EPOCHS = typer.Option(None, "--epochs", help="Override the number of epochs.")
@@ -153,7 +174,7 @@ def train_crust(
         )
     else:
         raise typer.BadParameter(f"unknown model {model!r}", param_hint="--model")
-    save_model(out, module)
+    save_model(out, module, extra=_store_summary(data, td.attrs))
     typer.echo(
         f"test RMS {rms_error(module, test):.3f} km on {len(test)} held-out models; "
         f"model written to {out}"
@@ -194,7 +215,7 @@ def train_rf(
         normalization=td.normalization,
         **({"epochs": epochs} if epochs else {}),
     )
-    save_model(out, module)
+    save_model(out, module, extra=_store_summary(data, td.attrs))
     import torch
 
     p = as_trained_model(module).predict(test.inputs)
@@ -235,7 +256,7 @@ def train_mt(
         **({"epochs": epochs} if epochs else {}),
         **train.meta(),
     )
-    save_model(out, module)
+    save_model(out, module, extra=_store_summary(data, td.attrs))
     typer.echo(
         f"held-out log10-resistivity RMS {rms_error(module, test):.3f} on {len(test)} "
         f"sections; model in {out}"

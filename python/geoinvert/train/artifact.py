@@ -272,8 +272,8 @@ class TrainedModel:
             }
         res = {"probability": torch.sigmoid(out[:, 0]).numpy()}
         if out.shape[1] > 1:
-            s1 = float(t_scale.reshape(-1)[-1])
-            m1 = float(t_shift.reshape(-1)[-1])
+            s1 = float(t_scale.reshape(-1)[1])
+            m1 = float(t_shift.reshape(-1)[1])
             res["depth"] = (out[:, 1] * s1 + m1).numpy()
         return res
 

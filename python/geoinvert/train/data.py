@@ -6,9 +6,13 @@ tensors in PHYSICAL units (normalisation is applied inside the Lightning modules
 datasets of :mod:`geoinvert.data` satisfy this; so do ``(inputs, targets)`` numpy/torch array
 pairs, which :func:`as_dataset` wraps in an :class:`ArrayDataset`.
 
-Shapes per item: crust (n_freq,) -> (1,) km; rf (n_samples,) or (n_time, n_bins) -> (2,)
-[present 0/1, depth km (NaN when absent)]; mt (C, n_freq, n_stations) -> (n_depth, n_x)
-log10 Ω·m.
+Shapes per item: crust (n_freq,) -> (1,) km; rf (n_samples,) or (n_time, n_bins) -> (k>=2,)
+[present 0/1, depth km (ignored when absent), ...]; mt (C, n_freq, n_stations) ->
+(n_depth, n_x) log10 Ω·m.
+
+The :class:`geoinvert.data.StoreDataset` of the data engine fits this interface when opened with
+``normalize=False`` (the modules here normalise and keep the statistics for the artefact); pass
+its statistics as ``normalization=Normalization.from_dict(store.attrs["normalization"])``.
 """
 
 from __future__ import annotations

@@ -258,10 +258,10 @@ class SAEPretrainModule(_Base):
 class RFClassifierModule(_Base):
     """Receiver-function X-discontinuity classifier.
 
-    Targets are (n, 2): [present (0/1), depth of X in km (NaN when absent)]; the target
-    normalisation must leave column 0 unchanged (shift 0, scale 1). Loss = BCE(logit, present)
-    + ``aux_weight`` × MSE(normalised depth) over the samples with X present (when the network
-    has a depth head). Logs ``val_acc`` (threshold 0.5) and ``val_auc``.
+    Targets are (n, k >= 2): [present (0/1), depth of X in km (ignored when absent), ...]; the
+    target normalisation must leave column 0 unchanged (shift 0, scale 1).
+    Loss = BCE(logit, present) + ``aux_weight`` × MSE(normalised depth) over the samples with X
+    present (when the network has a depth head). Logs ``val_acc`` (threshold 0.5) and ``val_auc``.
 
     Parameters
     ----------
