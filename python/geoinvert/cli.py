@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -52,6 +53,10 @@ def _trainer_options(gpus: int | None, nodes: int) -> dict:
         "num_nodes": nodes,
         "strategy": "ddp" if gpus > 1 or nodes > 1 else "auto",
     }
+
+
+def _epochs(epochs: int | None) -> dict[str, Any]:
+    return {} if epochs is None else {"epochs": epochs}
 
 
 _STORE_KEYS = (
@@ -155,6 +160,7 @@ def train_crust(
         **train.meta(),
     }
     aug = relative_gaussian_noise(noise) if noise > 0 else None
+    module: Any
     if model == "sae":
         if preset not in TABLE1_PRESETS:
             raise typer.BadParameter(f"unknown preset {preset!r}", param_hint="--preset")
@@ -165,13 +171,11 @@ def train_crust(
         module = fit_sae(train, config=cfg, input_noise=aug, **kw)
     elif model in ("mlp", "mdn"):
         fit = fit_mlp if model == "mlp" else fit_mdn
-        module = fit(train, input_noise=aug, **({"epochs": epochs} if epochs else {}), **kw)
+        module = fit(train, input_noise=aug, **_epochs(epochs), **kw)
     elif model == "ensemble":
         if kw.pop("ckpt_path") is not None:
             raise typer.BadParameter("cannot resume a whole ensemble", param_hint="--resume")
-        module = fit_ensemble(
-            train, input_noise=aug, **({"epochs": epochs} if epochs else {}), **kw
-        )
+        module = fit_ensemble(train, input_noise=aug, **_epochs(epochs), **kw)
     else:
         raise typer.BadParameter(f"unknown model {model!r}", param_hint="--model")
     save_model(out, module, extra=_store_summary(data, td.attrs))
@@ -213,7 +217,7 @@ def train_rf(
         ckpt_path=resume,
         prior=td.attrs.get("config"),
         normalization=td.normalization,
-        **({"epochs": epochs} if epochs else {}),
+        **_epochs(epochs),
     )
     save_model(out, module, extra=_store_summary(data, td.attrs))
     import torch
@@ -253,7 +257,7 @@ def train_mt(
         trainer=_trainer_options(gpus, nodes),
         ckpt_path=resume,
         normalization=td.normalization,
-        **({"epochs": epochs} if epochs else {}),
+        **_epochs(epochs),
         **train.meta(),
     )
     save_model(out, module, extra=_store_summary(data, td.attrs))
