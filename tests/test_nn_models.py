@@ -6,6 +6,15 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)  # small tensors: extra threads only contend on a shared machine
+    yield
+    torch.set_num_threads(n)
+
+
 from geoinvert.nn import (  # noqa: E402
     MLP,
     RFCNN1D,
@@ -51,10 +60,10 @@ def test_build_network_roundtrip(net):
 
 
 def test_rf_cnn_shapes():
-    x = torch.randn(5, 600)
+    x = torch.randn(5, 300)
     assert RFCNN1D()(x).shape == (5, 1)
     assert RFCNN1D(aux_depth=True)(x[:, None]).shape == (5, 2)
-    img = torch.randn(3, 120, 16)  # time samples × slowness bins
+    img = torch.randn(3, 64, 16)  # time samples × slowness bins
     assert RFCNN2D(aux_depth=True)(img).shape == (3, 2)
     with pytest.raises(ValueError, match="x: expected shape"):
         RFCNN1D()(torch.randn(2, 1, 1, 10))

@@ -40,6 +40,27 @@ def toy_rf(n=256, n_t=128, seed=0):
     return x.astype(np.float32), np.c_[present, depth].astype(np.float32)
 
 
+def test_rf_three_column_targets(tmp_path):
+    """geoinvert.data writes (present, depth km, dlnVs) with depth 0 where X is absent."""
+    from geoinvert.train import rf_normalization
+    from geoinvert.train.data import ArrayDataset
+
+    x, y = toy_rf(64)
+    y3 = np.c_[y[:, 0], np.nan_to_num(y[:, 1]), 0.02 * y[:, 0]].astype(np.float32)
+    norm = rf_normalization(ArrayDataset(x, y3))
+    present = y3[:, 0] > 0.5
+    assert norm.target_shift[0] == 0 and norm.target_scale[0] == 1
+    assert norm.target_shift[1] == pytest.approx(
+        y3[present, 1].mean(), rel=1e-5
+    )  # absent rows ignored
+    module = fit_rf_classifier(
+        (x, y3), channels=(4, 8), epochs=1, out_dir=tmp_path, trainer=TRAINER
+    )
+    d = as_trained_model(module).predict_distribution(x)
+    # depth is de-normalised with column 1's statistics (km), not the last column's
+    assert np.all(np.abs(d["depth"] - y3[present, 1].mean()) < 20 * y3[present, 1].std())
+
+
 def test_binary_auc():
     s = torch.tensor([0.1, 0.4, 0.35, 0.8])
     y = torch.tensor([0, 0, 1, 1])

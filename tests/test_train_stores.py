@@ -40,10 +40,11 @@ def make_store(path, n=240, *, task="crust", failed=(3,), normalization=False):
     }
     if normalization:
         attrs["normalization"] = {
-            "input_mean": x[status == 0].mean(0).tolist(),
-            "input_std": x[status == 0].std(0).tolist(),
-            "target_mean": [float(h.mean())],
-            "target_std": [float(h.std())],
+            "inputs_mean": x[status == 0].mean(0).tolist(),
+            "inputs_std": x[status == 0].std(0).tolist(),
+            "targets_mean": [float(h.mean())],
+            "targets_std": [float(h.std())],
+            "key": {"split_seed": None},  # extra keys (as geoinvert.data writes) are ignored
         }
     g.attrs.update(attrs)
     return path
@@ -63,6 +64,13 @@ def test_open_training_data(tmp_path):
     tr2, _ = td.split(0.25, seed=0)
     np.testing.assert_array_equal(tr.inputs, tr2.inputs)  # deterministic
     assert td.meta()["prior"]["prior"] == "toy crust"
+
+
+def test_store_task_attribute_checked(tmp_path):
+    store = make_store(tmp_path / "s.zarr", n=20)
+    zarr.open_group(str(store), mode="a").attrs["task"] = "mt"
+    with pytest.raises(ValueError, match="holds 'mt' data"):
+        open_training_data(store, "crust")
 
 
 def test_open_training_data_errors(tmp_path):
@@ -104,7 +112,31 @@ def test_cli_train_crust(tmp_path):
     model = load_model(out)
     assert model.predict(np.full((2, 21), 3.5), frequencies=FREQS).shape == (2,)
     assert model.prior["prior"] == "toy crust"
+    assert model.extra["seed"] == 1 and model.extra["store"].endswith("s.zarr")
     assert (tmp_path / "model" / "checkpoints" / "last.ckpt").is_file()
+    # resume the same run for one more epoch from its last checkpoint
+    res = CliRunner().invoke(
+        app,
+        [
+            "train",
+            "crust",
+            "--data",
+            str(store),
+            "--out",
+            str(out),
+            "--model",
+            "mlp",
+            "--epochs",
+            "3",
+            "--gpus",
+            "0",
+            "--resume",
+            str(tmp_path / "model" / "checkpoints" / "last.ckpt"),
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    ck = torch.load(tmp_path / "model" / "checkpoints" / "last.ckpt", weights_only=False)
+    assert ck["epoch"] == 2
 
 
 def test_cli_bad_preset(tmp_path):
@@ -125,3 +157,73 @@ def test_cli_bad_preset(tmp_path):
         ],
     )
     assert res.exit_code != 0 and "t1_99" in res.output
+
+
+def _write(path, inputs, targets, attrs):
+    g = zarr.open_group(str(path), mode="w", zarr_format=3)
+    g.create_array("inputs", data=inputs.astype(np.float32))
+    g.create_array("targets", data=targets.astype(np.float32))
+    g.create_array("params", data=np.zeros((len(inputs), 2)))
+    g.create_array("status", data=np.zeros(len(inputs), np.int8))
+    g.attrs.update(attrs)
+    return path
+
+
+def test_cli_train_rf_and_mt(tmp_path):
+    torch.set_num_threads(1)
+    rng = np.random.default_rng(0)
+    present = rng.random(64) < 0.5
+    rf = _write(
+        tmp_path / "rf.zarr",
+        rng.standard_normal((64, 100)),
+        np.c_[present, np.where(present, 300.0, np.nan)],
+        {"config": {"prior": "rf"}},
+    )
+    res = CliRunner().invoke(
+        app,
+        [
+            "train",
+            "rf",
+            "--data",
+            str(rf),
+            "--out",
+            str(tmp_path / "rf.pt"),
+            "--epochs",
+            "1",
+            "--gpus",
+            "0",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    assert "ROC-AUC" in res.output
+    assert load_model(tmp_path / "rf.pt").predict(np.zeros((3, 100))).shape == (3,)
+
+    freqs = np.logspace(-4, 3, 60)
+    mt = _write(
+        tmp_path / "mt.zarr",
+        rng.standard_normal((6, 2, 60, 121)),
+        rng.standard_normal((6, 60, 121)),
+        {"frequencies": freqs.tolist()},
+    )
+    res = CliRunner().invoke(
+        app,
+        [
+            "train",
+            "mt",
+            "--data",
+            str(mt),
+            "--out",
+            str(tmp_path / "mt.pt"),
+            "--epochs",
+            "1",
+            "--gpus",
+            "0",
+            "--width",
+            "0.0625",
+            "--batch-size",
+            "2",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    model = load_model(tmp_path / "mt.pt")
+    assert model.predict(np.zeros((1, 2, 60, 121)), frequencies=freqs).shape == (1, 60, 121)

@@ -169,12 +169,40 @@ def _trainer_options(gpus: int | None, nodes: int) -> dict:
     }
 
 
+def _epochs(epochs: int | None) -> dict[str, Any]:
+    return {} if epochs is None else {"epochs": epochs}
+
+
+_STORE_KEYS = (
+    "task",
+    "config",
+    "format",
+    "seed",
+    "version",
+    "n",
+    "group_frequencies",
+    "stations_km",
+    "input_names",
+    "input_units",
+    "target_names",
+    "target_units",
+)
+
+
+def _store_summary(store: Path, attrs: dict) -> dict:
+    """What the artefact records about the training store (JSON-like values only)."""
+    return {"store": str(store), **{k: attrs[k] for k in _STORE_KEYS if k in attrs}}
+
+
 _DATA = typer.Option(..., "--data", help="Zarr v3 store written by `geoinvert generate`.")
 _OUT = typer.Option(..., "--out", help="Model artefact to write (.pt); a folder for --sweep.")
 _EPOCHS = typer.Option(None, "--epochs", help="Override the number of epochs.")
 _GPUS = typer.Option(None, "--gpus", help="GPUs per node (0 = CPU; default: auto).")
 _NODES = typer.Option(1, "--nodes", help="Nodes for multi-node DDP.")
 _SHIFTED = typer.Option(None, "--shifted", help="Shifted-prior test store (with --sweep).")
+_RESUME = typer.Option(
+    None, "--resume", help="Checkpoint (.ckpt) to resume from (SAE: its fine-tuning stage)."
+)
 _SEED = typer.Option(0, "--seed", help="Seed (splits, initialisation, batches).")
 _RUNS = typer.Option(
     None, "--runs", help="Folder for checkpoints and logs (default: next to --out)."
@@ -198,6 +226,7 @@ def train_crust(
     noise: float = typer.Option(0.005, "--noise", help="Relative input noise at training time."),
     seed: int = _SEED,
     runs: Path | None = _RUNS,
+    resume: Path | None = _RESUME,
 ) -> None:
     """Crustal thickness (km) from Rayleigh phase velocities (km/s): sSAE, MLP, MDN, ensemble."""
     from geoinvert.train import (
@@ -237,6 +266,7 @@ def train_crust(
         return
     run_dir = runs or out.with_suffix("")
     kw = {
+        "ckpt_path": resume,
         "out_dir": run_dir,
         "seed": seed,
         "trainer": opts,
@@ -244,6 +274,7 @@ def train_crust(
         **train.meta(),
     }
     aug = relative_gaussian_noise(noise) if noise > 0 else None
+    module: Any
     if model == "sae":
         if preset not in TABLE1_PRESETS:
             raise typer.BadParameter(f"unknown preset {preset!r}", param_hint="--preset")
@@ -254,14 +285,14 @@ def train_crust(
         module = fit_sae(train, config=cfg, input_noise=aug, **kw)
     elif model in ("mlp", "mdn"):
         fit = fit_mlp if model == "mlp" else fit_mdn
-        module = fit(train, input_noise=aug, **({"epochs": epochs} if epochs else {}), **kw)
+        module = fit(train, input_noise=aug, **_epochs(epochs), **kw)
     elif model == "ensemble":
-        module = fit_ensemble(
-            train, input_noise=aug, **({"epochs": epochs} if epochs else {}), **kw
-        )
+        if kw.pop("ckpt_path") is not None:
+            raise typer.BadParameter("cannot resume a whole ensemble", param_hint="--resume")
+        module = fit_ensemble(train, input_noise=aug, **_epochs(epochs), **kw)
     else:
         raise typer.BadParameter(f"unknown model {model!r}", param_hint="--model")
-    save_model(out, module)
+    save_model(out, module, extra=_store_summary(data, td.attrs))
     typer.echo(
         f"test RMS {rms_error(module, test):.3f} km on {len(test)} held-out models; "
         f"model written to {out}"
@@ -280,6 +311,7 @@ def train_rf(
     test_fraction: float = typer.Option(0.25, "--test-fraction", help="Held-out fraction."),
     seed: int = _SEED,
     runs: Path | None = _RUNS,
+    resume: Path | None = _RESUME,
 ) -> None:
     """X-discontinuity classifier (present/absent + depth in km) on receiver functions."""
     import numpy as np
@@ -296,11 +328,12 @@ def train_rf(
         out_dir=runs or out.with_suffix(""),
         seed=seed,
         trainer=_trainer_options(gpus, nodes),
+        ckpt_path=resume,
         prior=td.attrs.get("config"),
         normalization=td.normalization,
-        **({"epochs": epochs} if epochs else {}),
+        **_epochs(epochs),
     )
-    save_model(out, module)
+    save_model(out, module, extra=_store_summary(data, td.attrs))
     import torch
 
     p = as_trained_model(module).predict(test.inputs)
@@ -322,6 +355,7 @@ def train_mt(
     test_fraction: float = typer.Option(0.2, "--test-fraction", help="Held-out fraction."),
     seed: int = _SEED,
     runs: Path | None = _RUNS,
+    resume: Path | None = _RESUME,
 ) -> None:
     """MT U-Net: TE/TM log10 ρa and phase sections → log10 resistivity (Ω·m) section."""
     from geoinvert.train import fit_mt_unet, open_training_data, rms_error, save_model
@@ -335,11 +369,12 @@ def train_mt(
         out_dir=runs or out.with_suffix(""),
         seed=seed,
         trainer=_trainer_options(gpus, nodes),
+        ckpt_path=resume,
         normalization=td.normalization,
-        **({"epochs": epochs} if epochs else {}),
+        **_epochs(epochs),
         **train.meta(),
     )
-    save_model(out, module)
+    save_model(out, module, extra=_store_summary(data, td.attrs))
     typer.echo(
         f"held-out log10-resistivity RMS {rms_error(module, test):.3f} on {len(test)} "
         f"sections; model in {out}"

@@ -24,7 +24,7 @@ from .mdn import (
     mixture_mean_std,
     mixture_quantiles,
 )
-from .mlp import MLP, DeepEnsemble
+from .mlp import MLP, DeepEnsemble, architecture_record
 from .rf_cnn import RFCNN1D, RFCNN2D, freeze_early_layers, layerwise_param_groups
 from .sae import (
     PAPER_SELECTED_PRESET,
@@ -61,11 +61,6 @@ __all__ = [
     "mixture_quantiles",
     "sae_layer_cost",
 ]
-
-
-def architecture_record(net: nn.Module) -> dict[str, Any]:
-    """``{"architecture": name, **constructor arguments}`` of a geoinvert network."""
-    return {"architecture": net.architecture, **net.get_config()}
 
 
 def build_network(record: dict[str, Any]) -> nn.Module:

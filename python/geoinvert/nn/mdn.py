@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import torch
 from torch import Tensor, nn
@@ -146,10 +147,9 @@ class MixtureDensityNetwork(nn.Module):
     """
 
     architecture = "mdn"
+    trunk: Any
 
-    def __init__(
-        self, trunk: nn.Module, n_features: int | None = None, n_components: int = 5
-    ) -> None:
+    def __init__(self, trunk: Any, n_features: int | None = None, n_components: int = 5) -> None:
         super().__init__()
         nf = int(n_features if n_features is not None else trunk.n_features)
         # The trunk's own output layer is not used by the mixture head: drop it so that no
@@ -164,8 +164,10 @@ class MixtureDensityNetwork(nn.Module):
 
     def get_config(self) -> dict:
         """Constructor arguments (the trunk as its own architecture record)."""
+        from .mlp import architecture_record
+
         return {
-            "trunk": {"architecture": self.trunk.architecture, **self.trunk.get_config()},
+            "trunk": architecture_record(self.trunk),
             "n_components": self.head.n_components,
         }
 

@@ -9,6 +9,7 @@ deviation across members a (lower-bound) spread.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import torch
 from torch import Tensor, nn
@@ -86,6 +87,11 @@ class MLP(nn.Module):
         return self.out(self.body(x))
 
 
+def architecture_record(net: Any) -> dict[str, Any]:
+    """``{"architecture": name, **constructor arguments}`` of a geoinvert network."""
+    return {"architecture": net.architecture, **net.get_config()}
+
+
 class DeepEnsemble(nn.Module):
     """Average of independently trained members.
 
@@ -103,9 +109,7 @@ class DeepEnsemble(nn.Module):
 
     def get_config(self) -> dict:
         """Architecture records of all members (artefact format)."""
-        return {
-            "members": [{"architecture": m.architecture, **m.get_config()} for m in self.members]
-        }
+        return {"members": [architecture_record(m) for m in self.members]}
 
     def stacked(self, x: Tensor) -> Tensor:
         """All member outputs, shape (n_members, n, ...)."""

@@ -59,7 +59,7 @@ class _RFCNN(nn.Module):
         for c in channels:
             blocks.append(
                 nn.Sequential(
-                    conv(c_in, int(c), k, padding=pad, bias=False),
+                    conv(c_in, int(c), k, padding=pad, bias=False),  # type: ignore[arg-type]
                     bn(int(c)),
                     nn.ReLU(inplace=True),
                     pool(2, ceil_mode=True),

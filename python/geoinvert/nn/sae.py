@@ -34,6 +34,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
+from typing import cast
 
 import torch
 from torch import Tensor, nn
@@ -299,7 +300,7 @@ class StackedSparseAutoEncoder(nn.Module):
     def codes(self, x: Tensor, upto: int) -> Tensor:
         """Codes after hidden layers ``0..upto-1`` (``upto=0`` returns ``x``)."""
         for layer in self.layers[:upto]:
-            x = layer.encode(x)
+            x = cast(SparseAutoEncoderLayer, layer).encode(x)
         return x
 
     def features(self, x: Tensor) -> Tensor:

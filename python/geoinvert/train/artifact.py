@@ -60,7 +60,7 @@ def model_record(
     periods: Sequence[float] | None = None,
     prior: dict[str, Any] | None = None,
     extra: dict[str, Any] | None = None,
-) -> Path:
+) -> dict[str, Any]:
     """The artefact dict of a trained model (what :func:`save_model` writes).
 
     Parameters
@@ -138,7 +138,7 @@ class TrainedModel:
     def __init__(self, record: dict[str, Any]) -> None:
         self.record = record
         self.kind: str = record["kind"]
-        self.network = build_network(record["architecture"])
+        self.network: Any = build_network(record["architecture"])
         self.network.load_state_dict(record["state_dict"])
         self.network.eval()
         self.normalization = Normalization.from_dict(
@@ -272,8 +272,8 @@ class TrainedModel:
             }
         res = {"probability": torch.sigmoid(out[:, 0]).numpy()}
         if out.shape[1] > 1:
-            s1 = float(t_scale.reshape(-1)[-1])
-            m1 = float(t_shift.reshape(-1)[-1])
+            s1 = float(t_scale.reshape(-1)[1])
+            m1 = float(t_shift.reshape(-1)[1])
             res["depth"] = (out[:, 1] * s1 + m1).numpy()
         return res
 

@@ -135,7 +135,6 @@ def fit_sae(
         net, norm, lr=cfg.finetune_lr, weight_decay=cfg.weight_decay, input_noise=input_noise
     )
     attach_metadata(module, train_ds, **m)
-    module.sae_config = cfg
     run_fit(
         module,
         train_ds,

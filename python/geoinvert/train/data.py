@@ -6,9 +6,13 @@ tensors in PHYSICAL units (normalisation is applied inside the Lightning modules
 datasets of :mod:`geoinvert.data` satisfy this; so do ``(inputs, targets)`` numpy/torch array
 pairs, which :func:`as_dataset` wraps in an :class:`ArrayDataset`.
 
-Shapes per item: crust (n_freq,) -> (1,) km; rf (n_samples,) or (n_time, n_bins) -> (2,)
-[present 0/1, depth km (NaN when absent)]; mt (C, n_freq, n_stations) -> (n_depth, n_x)
-log10 Ω·m.
+Shapes per item: crust (n_freq,) -> (1,) km; rf (n_samples,) or (n_time, n_bins) -> (k>=2,)
+[present 0/1, depth km (ignored when absent), ...]; mt (C, n_freq, n_stations) ->
+(n_depth, n_x) log10 Ω·m.
+
+The :class:`geoinvert.data.StoreDataset` of the data engine fits this interface when opened with
+``normalize=False`` (the modules here normalise and keep the statistics for the artefact); pass
+its statistics as ``normalization=Normalization.from_dict(store.attrs["normalization"])``.
 """
 
 from __future__ import annotations
@@ -72,7 +76,7 @@ def as_dataset(data: Any) -> Dataset:
     )
 
 
-def dataset_arrays(ds: Dataset, *, max_items: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+def dataset_arrays(ds: Any, *, max_items: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """All (inputs, targets) of a dataset as numpy arrays (for statistics and evaluation)."""
     if isinstance(ds, ArrayDataset):
         x, y = ds.inputs, ds.targets
@@ -88,7 +92,7 @@ def dataset_arrays(ds: Dataset, *, max_items: int | None = None) -> tuple[np.nda
     return x, (y[:, None] if y.ndim == 1 else y)
 
 
-def split_dataset(ds: Dataset, fraction: float, *, seed: int = 0) -> tuple[Dataset, Dataset]:
+def split_dataset(ds: Any, fraction: float, *, seed: int = 0) -> tuple[Dataset, Dataset]:
     """Deterministic random split into (1 − fraction, fraction) parts."""
     if not 0.0 < fraction < 1.0:
         raise ValueError(f"fraction: must lie in (0, 1), got {fraction}")
@@ -105,7 +109,7 @@ def split_dataset(ds: Dataset, fraction: float, *, seed: int = 0) -> tuple[Datas
 
 
 def make_loader(
-    ds: Dataset, batch_size: int, *, shuffle: bool, num_workers: int = 0, seed: int = 0
+    ds: Any, batch_size: int, *, shuffle: bool, num_workers: int = 0, seed: int = 0
 ) -> DataLoader:
     """DataLoader with a seeded shuffle; :class:`ArrayDataset` batches are gathered in one go."""
     g = torch.Generator()

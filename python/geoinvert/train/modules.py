@@ -14,7 +14,7 @@ units. Normalisation statistics are registered as buffers, so checkpoints carry 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import lightning.pytorch as pl
 import torch
@@ -22,7 +22,13 @@ from torch import Tensor, nn
 from torch.nn import functional as F
 
 from ..nn import architecture_record, mdn_nll
-from ..nn.sae import StackedSparseAutoEncoder, denoise_mask, sae_layer_cost
+from ..nn.sae import (
+    SAEConfig,
+    SparseAutoEncoderLayer,
+    StackedSparseAutoEncoder,
+    denoise_mask,
+    sae_layer_cost,
+)
 from .normalization import Normalization
 
 __all__ = [
@@ -58,6 +64,11 @@ def binary_auc(scores: Tensor, labels: Tensor) -> float:
 
 class _Base(pl.LightningModule):
     kind = "regression"
+    network: Any  # a geoinvert.nn network (duck-typed: forward, get_config, architecture)
+    input_shift: Tensor  # normalisation buffers (see Normalization)
+    input_scale: Tensor
+    target_shift: Tensor
+    target_scale: Tensor
 
     def __init__(
         self,
@@ -80,6 +91,8 @@ class _Base(pl.LightningModule):
         self.weight_decay = float(weight_decay)
         self.lr_schedule = lr_schedule
         self.input_noise = input_noise
+        self._train_sum = torch.zeros(())
+        self._train_n = 0
         self.save_hyperparameters(
             {
                 "architecture": architecture_record(network),
@@ -106,16 +119,20 @@ class _Base(pl.LightningModule):
         if self.input_noise is not None:
             x = self.input_noise(x)
         loss = self.step_loss(self.norm_x(x), self.norm_y(y), y)
-        self.log(
-            "train_loss",
-            loss,
-            on_step=False,
-            on_epoch=True,
-            prog_bar=True,
-            batch_size=x.shape[0],
-            sync_dist=True,
-        )
+        # Accumulate the epoch mean here and log it once per epoch: Lightning's per-step
+        # ``self.log`` costs ~1 ms, as much as a whole step of the small crust networks.
+        n = x.shape[0]
+        self._train_sum = self._train_sum + loss.detach().float() * n
+        self._train_n += n
         return loss
+
+    def on_train_epoch_start(self) -> None:
+        self._train_sum = torch.zeros((), device=self.device)
+        self._train_n = 0
+
+    def on_train_epoch_end(self) -> None:
+        if self._train_n:
+            self.log("train_loss", self._train_sum / self._train_n, prog_bar=True, sync_dist=True)
 
     def validation_step(self, batch: Any, batch_idx: int) -> Tensor:
         x, y = batch
@@ -147,10 +164,10 @@ class _Base(pl.LightningModule):
             t_max = max(1, int(self.trainer.max_epochs or 1))
             sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=t_max)
             return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "interval": "epoch"}}
-        sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=3)
+        plateau = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=3)
         return {
             "optimizer": opt,
-            "lr_scheduler": {"scheduler": sched, "monitor": "val_loss", "interval": "epoch"},
+            "lr_scheduler": {"scheduler": plateau, "monitor": "val_loss", "interval": "epoch"},
         }
 
 
@@ -185,6 +202,7 @@ class SAEPretrainModule(_Base):
     """
 
     kind = "pretrain"
+    network: StackedSparseAutoEncoder
 
     def __init__(
         self,
@@ -214,12 +232,12 @@ class SAEPretrainModule(_Base):
         self.network.set_decoders_trainable(True)
 
     def step_loss(self, xn: Tensor, yn: Tensor, y: Tensor) -> Tensor:
-        cfg = self.network.config
+        cfg: SAEConfig = self.network.config
         with torch.no_grad():
             v = self.network.codes(xn, self.layer)
         v_in = denoise_mask(v, cfg.denoise_fraction) if self.training else v
         cost, parts = sae_layer_cost(
-            self.network.layers[self.layer],
+            cast(SparseAutoEncoderLayer, self.network.layers[self.layer]),
             v.float(),
             v_in.float(),
             beta=cfg.beta,
@@ -227,9 +245,9 @@ class SAEPretrainModule(_Base):
             weight_decay=cfg.weight_decay,
             sparse=self.layer in cfg.sparse_layers,
         )
-        stage = "train" if self.training else "val"
-        for k, val in parts.items():
-            self.log(f"{stage}_{k}", val, on_step=False, on_epoch=True, batch_size=xn.shape[0])
+        if not self.training:  # cost parts on the validation set only (logging is costly)
+            for k, val in parts.items():
+                self.log(f"val_{k}", val, on_step=False, on_epoch=True, batch_size=xn.shape[0])
         return cost
 
     def configure_optimizers(self) -> Any:
@@ -240,10 +258,10 @@ class SAEPretrainModule(_Base):
 class RFClassifierModule(_Base):
     """Receiver-function X-discontinuity classifier.
 
-    Targets are (n, 2): [present (0/1), depth of X in km (NaN when absent)]; the target
-    normalisation must leave column 0 unchanged (shift 0, scale 1). Loss = BCE(logit, present)
-    + ``aux_weight`` × MSE(normalised depth) over the samples with X present (when the network
-    has a depth head). Logs ``val_acc`` (threshold 0.5) and ``val_auc``.
+    Targets are (n, k >= 2): [present (0/1), depth of X in km (ignored when absent), ...]; the
+    target normalisation must leave column 0 unchanged (shift 0, scale 1).
+    Loss = BCE(logit, present) + ``aux_weight`` × MSE(normalised depth) over the samples with X
+    present (when the network has a depth head). Logs ``val_acc`` (threshold 0.5) and ``val_auc``.
 
     Parameters
     ----------

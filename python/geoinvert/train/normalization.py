@@ -107,5 +107,22 @@ class Normalization:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Normalization:
-        """Inverse of :meth:`to_dict`."""
-        return cls(**{k: np.asarray(d[k]) for k in cls.__dataclass_fields__})
+        """Inverse of :meth:`to_dict`; also accepts mean/std statistics as saved by
+        :mod:`geoinvert.data` (``inputs_mean``, ``inputs_std``, ``targets_mean``,
+        ``targets_std``; singular ``input_``/``target_`` spellings too). Extra keys are ignored.
+        """
+        alias = {
+            "inputs_mean": "input_shift",
+            "inputs_std": "input_scale",
+            "targets_mean": "target_shift",
+            "targets_std": "target_scale",
+            "input_mean": "input_shift",
+            "input_std": "input_scale",
+            "target_mean": "target_shift",
+            "target_std": "target_scale",
+        }
+        dd = {alias.get(k, k): v for k, v in d.items()}
+        missing = [k for k in cls.__dataclass_fields__ if k not in dd]
+        if missing:
+            raise ValueError(f"d: normalisation statistics lack {missing}")
+        return cls(**{k: np.asarray(dd[k]) for k in cls.__dataclass_fields__})

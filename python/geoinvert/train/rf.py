@@ -1,8 +1,9 @@
 """Receiver-function X-discontinuity classifier: pre-training on synthetics and fine-tuning.
 
 Data items: ``(rf, target)``; ``rf`` a trace (n_samples,) or an image (n_time, n_bins)
-(amplitudes relative to the direct P, dimensionless), ``target`` (2,) = [X present (0/1),
-depth of X in km (NaN when absent)].
+(amplitudes relative to the direct P, dimensionless), ``target`` (k >= 2,) = [X present (0/1),
+depth of X in km, ...]; depth is ignored where X is absent (any value, NaN or 0). geoinvert.data
+writes k = 3 (present, depth km, Vs jump dlnVs); the extra columns are not learned.
 """
 
 from __future__ import annotations
@@ -25,19 +26,24 @@ __all__ = ["fine_tune_rf_classifier", "fit_rf_classifier", "rf_normalization"]
 
 
 def rf_normalization(train_ds: Any) -> Normalization:
-    """Global input standardisation; label column untouched, depth standardised over samples
-    with X present."""
+    """Global input standardisation; the label column 0 untouched; the other target columns
+    (depth of X in km, jump ...) standardised over the samples with X present."""
     x, y = dataset_arrays(train_ds)
-    if y.ndim != 2 or y.shape[1] != 2:
-        raise ValueError(f"targets: expected shape (n, 2) [present, depth km], got {y.shape}")
+    if y.ndim != 2 or y.shape[1] < 2:
+        raise ValueError(
+            f"targets: expected shape (n, >=2) [present, depth km, ...], got {y.shape}"
+        )
     norm = Normalization.from_data(x, y[:, :1], input_axes="all", target_method="none")
-    depth = y[y[:, 0] > 0.5, 1]
-    depth = depth[np.isfinite(depth)]
-    d_mean = float(depth.mean()) if depth.size else 0.0
-    d_std = float(depth.std()) if depth.size > 1 and depth.std() > 0 else 1.0
-    return Normalization(
-        norm.input_shift, norm.input_scale, np.array([0.0, d_mean]), np.array([1.0, d_std])
-    )
+    shift, scale = np.zeros(y.shape[1]), np.ones(y.shape[1])
+    present = y[:, 0] > 0.5
+    for j in range(1, y.shape[1]):
+        col = y[present, j]
+        col = col[np.isfinite(col)]
+        if col.size:
+            shift[j] = float(col.mean())
+        if col.size > 1 and col.std() > 0:
+            scale[j] = float(col.std())
+    return Normalization(norm.input_shift, norm.input_scale, shift, scale)
 
 
 def fit_rf_classifier(

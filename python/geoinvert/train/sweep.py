@@ -193,8 +193,8 @@ def sweep_table1(
             epochs=addition_epochs,
         )
         t0 = time.perf_counter()
-        m = fit_mdn(train_ds, out_dir=out / "mdn", **common)
-        record("mdn", "MDN (K=5, MLP trunk)", m, t0, batch_size=256, epochs=addition_epochs)
+        mdn = fit_mdn(train_ds, out_dir=out / "mdn", **common)
+        record("mdn", "MDN (K=5, MLP trunk)", mdn, t0, batch_size=256, epochs=addition_epochs)
         t0 = time.perf_counter()
         m = fit_ensemble(train_ds, n_members=ensemble_size, out_dir=out / "ensemble", **common)
         record(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 __all__ = ["auto_precision", "make_trainer"]
 
@@ -96,10 +96,10 @@ def make_trainer(
         default_root_dir=str(out),
         max_epochs=int(max_epochs),
         accelerator=accelerator,
-        devices=devices,
+        devices=cast(Any, devices),
         strategy=strategy,
         num_nodes=int(num_nodes),
-        precision=precision,
+        precision=cast(Any, precision),
         logger=loggers,
         callbacks=cbs,
         enable_progress_bar=progress_bar,
