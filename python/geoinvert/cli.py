@@ -47,6 +47,9 @@ def generate(
     ),
     workers: int | None = typer.Option(None, "--workers", help="Embedded-cluster workers."),
     threads: int | None = typer.Option(None, "--threads", help="Threads per kernel call."),
+    processes: bool = typer.Option(
+        True, "--processes/--no-processes", help="Embedded cluster: worker processes or threads."
+    ),
     resume: bool = typer.Option(False, "--resume", help="Finish an interrupted store."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing store."),
     progress: bool = typer.Option(True, "--progress/--no-progress"),
@@ -63,7 +66,8 @@ def generate(
         t = make_task(task)
         summary = run(
             t, n, out, chunk=chunk, seed=seed, scheduler=scheduler, workers=workers,
-            threads=threads, resume=resume, overwrite=overwrite, progress=progress,
+            threads=threads, processes=processes, resume=resume, overwrite=overwrite,
+            progress=progress,
         )  # fmt: skip
     except (ValueError, RuntimeError, FileExistsError) as exc:
         typer.echo(f"error: {exc}", err=True)

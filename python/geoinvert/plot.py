@@ -119,12 +119,20 @@ def plot_store_samples(store: str | Path, n: int = 4, *, out: str | Path | None 
     tnames = a.get("target_names", ["target"])
     if x.ndim == 2:
         fig, ax = _figure(1, 1, (9, 5))
-        names = a.get("input_names", [str(i) for i in range(x.shape[1])])
+        names = a.get("input_names", [])
+        times = a.get("times")
+        axis = np.asarray(times) if times is not None and len(times) == x.shape[1] else None
         for r, xi, yi in zip(rows, x, y, strict=True):
             label = ", ".join(f"{t}={v:.4g}" for t, v in zip(tnames, yi.ravel(), strict=False))
-            ax[0, 0].plot(xi, marker=".", label=f"row {r}: {label}")
-        ax[0, 0].set_xticks(range(len(names)))
-        ax[0, 0].set_xticklabels(names, rotation=90, fontsize=6)
+            if axis is not None:
+                ax[0, 0].plot(axis, xi, lw=0.8, label=f"row {r}: {label}")
+            else:
+                ax[0, 0].plot(xi, marker=".", label=f"row {r}: {label}")
+        if axis is not None:
+            ax[0, 0].set_xlabel("time after P (s)")
+        elif len(names) == x.shape[1]:
+            ax[0, 0].set_xticks(range(len(names)))
+            ax[0, 0].set_xticklabels(names, rotation=90, fontsize=6)
         ax[0, 0].set_ylabel(a.get("input_units", ""))
         ax[0, 0].legend(fontsize=7)
     else:
