@@ -69,7 +69,7 @@ def reference_spectra(
     n = len(thickness)
     eig = [_eigen(vp[j], vs[j], rho[j], p) for j in range(n)]
     nf = omega.size
-    lam0, e0 = eig[0]
+    _, e0 = eig[0]
     # Free surface: tractions of E [R; I] vanish.
     r = np.broadcast_to(-np.linalg.solve(e0[2:, :2], e0[2:, 2:]), (nf, 2, 2)).astype(complex)
     w = np.broadcast_to(e0[:2, :2] @ r[0] + e0[:2, 2:], (nf, 2, 2)).astype(complex)
@@ -106,8 +106,12 @@ def reference_rf(
     """Radial receiver function R/Z (all frequencies), length n_fft."""
     omega = 2.0 * np.pi * np.fft.rfftfreq(n_fft, dt)
     radial, vertical = reference_spectra(
-        np.asarray(thickness, float), np.asarray(vp, float), np.asarray(vs, float),
-        np.asarray(rho, float), p, omega,
+        np.asarray(thickness, float),
+        np.asarray(vp, float),
+        np.asarray(vs, float),
+        np.asarray(rho, float),
+        p,
+        omega,
     )
     spec = radial / vertical * np.exp(-(omega**2) / (4.0 * gaussian**2) - 1j * omega * shift)
     return np.fft.irfft(spec, n_fft)

@@ -18,7 +18,7 @@ using C = std::complex<double>;
 using Mat4 = Eigen::Matrix<C, 4, 4>;
 constexpr double kPi = 3.14159265358979323846;
 constexpr std::size_t kLanes = 4;        // frequencies processed together (SIMD / ILP)
-constexpr double kRescale = 1e100;       // rescale the row when it grows past this
+constexpr double kRescale = 1e100;       // rescale a vector when it grows past this
 
 /// Vertical slowness sqrt(1/v^2 - p^2) with the branch that makes the down-going wave
 /// exp(-i omega q z) decay for omega > 0 (q = -i |q| when evanescent).
@@ -57,13 +57,14 @@ struct Layout {
   bool propagating;      // all vertical slownesses real: real interface matrices
   double* t;             // n * 16 * 2 (complex) interface matrices T_j = E_j^{-1} E_{j-1}
   double* einv0;         // 16 * 2: E_0^{-1}
+  double* e0;            // 16 * 2: E_0 (free-surface reflection of the Kennett path)
   double* q;             // n * 4: Re/Im of q_alpha h, q_beta h
   double* phase;         // n * 2 phases * 2 directions * kLanes * 2 (re, im): current
   double* step;          // n * 4 * 2: step phasors for kLanes * domega
 };
 
 Layout make_layout(std::vector<double>& buf, std::size_t n) {
-  const std::size_t need = n * 32 + 32 + n * 4 + n * 4 * kLanes * 2 + n * 8;
+  const std::size_t need = n * 32 + 64 + n * 12 + n * 4 * kLanes * 2 + n * 8;
   if (buf.size() < need) buf.resize(need);
   Layout L{};
   L.n = n;
@@ -72,8 +73,10 @@ Layout make_layout(std::vector<double>& buf, std::size_t n) {
   p += n * 32;
   L.einv0 = p;
   p += 32;
+  L.e0 = p;
+  p += 32;
   L.q = p;
-  p += n * 4;
+  p += n * 12;  // q h (n * 4), then the interface blocks P, Q of the fast path (n * 8)
   L.phase = p;
   p += n * 4 * kLanes * 2;
   L.step = p;
@@ -104,6 +107,8 @@ bool setup(const double* h, const double* vp, const double* vs, const double* rh
         for (int c = 0; c < 4; ++c) {
           L.einv0[2 * (4 * r + c)] = einv(r, c).real();
           L.einv0[2 * (4 * r + c) + 1] = einv(r, c).imag();
+          L.e0[2 * (4 * r + c)] = e(r, c).real();
+          L.e0[2 * (4 * r + c) + 1] = e(r, c).imag();
         }
     } else {
       const Mat4 t = einv * e_prev;
@@ -125,146 +130,195 @@ inline C phasor(double w, double qr, double qi, double sign) {
   return std::exp(C(-sign * w * qi, sign * w * qr));
 }
 
-/// Initialise the per-layer phase state for lanes starting at frequency index 0.
+/// Initialise the per-layer down-going phases exp(-i omega_l q h) for the lanes l < kLanes of
+/// the first frequency block, and the step phasors exp(-i kLanes domega q h). The recurrence
+/// over ~n_freq / kLanes blocks accumulates a relative phase error of ~1e-14.
 void init_phases(Layout& L, double domega) {
   for (std::size_t j = 0; j < L.n; ++j) {
     const double* q = L.q + 4 * j;
     for (int wave = 0; wave < 2; ++wave) {
-      for (int dir = 0; dir < 2; ++dir) {  // 0: down exp(-i w q h), 1: up exp(+i w q h)
-        const double sign = dir == 0 ? -1.0 : 1.0;
-        double* ph = L.phase + ((j * 4 + wave * 2 + dir) * kLanes) * 2;
-        for (std::size_t l = 0; l < kLanes; ++l) {
-          const C z = phasor(domega * static_cast<double>(l), q[2 * wave], q[2 * wave + 1], sign);
-          ph[2 * l] = z.real();
-          ph[2 * l + 1] = z.imag();
-        }
-        const C st = phasor(domega * static_cast<double>(kLanes), q[2 * wave], q[2 * wave + 1], sign);
-        L.step[(j * 4 + wave * 2 + dir) * 2] = st.real();
-        L.step[(j * 4 + wave * 2 + dir) * 2 + 1] = st.imag();
+      double* ph = L.phase + (j * 2 + wave) * 2 * kLanes;  // re[kLanes], then im[kLanes]
+      for (std::size_t l = 0; l < kLanes; ++l) {
+        const C z = phasor(domega * static_cast<double>(l), q[2 * wave], q[2 * wave + 1], -1.0);
+        ph[l] = z.real();
+        ph[kLanes + l] = z.imag();
       }
+      const C st = phasor(domega * static_cast<double>(kLanes), q[2 * wave], q[2 * wave + 1], -1.0);
+      L.step[(j * 4 + wave * 2) * 2] = st.real();
+      L.step[(j * 4 + wave * 2) * 2 + 1] = st.imag();
     }
   }
 }
 
-/// Propagate the functional "row `row` of E_{N-1}^{-1}" from the half-space to the surface for
-/// all frequencies; writes M[k] = (row functional applied to u_x, u_z columns) and, when
-/// log_scale is non-null, the natural log of the factor the row was divided by.
-template <bool Propagating>
-void propagate_row(Layout& L, int row, double domega, std::size_t n_freq, C* m0, C* m1,
-                   double* log_scale) {
+/// Propagate the up-going-SV functional (row 3 of E_{N-1}^{-1}) from the half-space to the
+/// surface for all frequencies, for models whose waves all propagate; writes the functional
+/// applied to the u_x (m0) and u_z (m1) columns at the surface.
+///
+/// Symmetry used: with M = diag(1,-1,-1,1) and N = diag(1,-1), the up-going eigenvectors are
+/// U = M D N (D the down-going ones), so every interface matrix has the form
+/// T = [[A, B N], [N B, N A N]] (A, B real 2x2). Writing the row as (x, y) and
+/// u = x + y N, v = x - y N, an interface becomes u <- u (A + B), v <- v (A - B), and a layer
+/// phase e = exp(-i omega q h) becomes u <- u Re(e) + i v Im(e), v <- v Re(e) + i u Im(e):
+/// ~60 flops per layer and frequency instead of ~100 for the plain 4x4 form. Frequencies are
+/// processed kLanes at a time so the compiler can vectorise across them; each layer's phases
+/// advance by a complex recurrence over frequency blocks.
+void propagate_row(Layout& L, std::size_t n_freq, double domega, C* m0, C* m1) {
   const std::size_t n = L.n;
   init_phases(L, domega);
-  for (std::size_t k0 = 0; k0 < n_freq; k0 += kLanes) {
-    double sr[4][kLanes], si[4][kLanes];
-    double lscale[kLanes];
-    for (int m = 0; m < 4; ++m)
-      for (std::size_t l = 0; l < kLanes; ++l) {
-        sr[m][l] = m == row ? 1.0 : 0.0;
-        si[m][l] = 0.0;
+  // Real 2x2 blocks P = A + B, Q = A - B of every interface (row-major), from T_dd, T_du.
+  double* pq = L.q + 4 * n;  // scratch after q: n * 8 doubles (reserved in make_layout)
+  for (std::size_t j = 1; j < n; ++j) {
+    const double* t = L.t + 32 * j;
+    for (int r = 0; r < 2; ++r)
+      for (int c = 0; c < 2; ++c) {
+        const double a = t[2 * (4 * r + c)];
+        const double b = t[2 * (4 * r + 2 + c)] * (c == 0 ? 1.0 : -1.0);  // (T_du N)_rc
+        pq[8 * j + 2 * r + c] = a + b;
+        pq[8 * j + 4 + 2 * r + c] = a - b;
       }
-    for (std::size_t l = 0; l < kLanes; ++l) lscale[l] = 0.0;
-    for (std::size_t jj = n; jj-- > 0;) {
-      const std::size_t j = jj;
+  }
+  // Surface read-out: s E_0^{-1}[:, c] = u . fu_c + v . fv_c with fu = (X + N Y)/2,
+  // fv = (X - N Y)/2, X = rows 0-1 and Y = rows 2-3 of column c.
+  double fu[2][2], fv[2][2];
+  for (int c = 0; c < 2; ++c)
+    for (int m = 0; m < 2; ++m) {
+      const double x = L.einv0[2 * (4 * m + c)];
+      const double y = L.einv0[2 * (4 * (m + 2) + c)] * (m == 0 ? 1.0 : -1.0);
+      fu[c][m] = 0.5 * (x + y);
+      fv[c][m] = 0.5 * (x - y);
+    }
+  for (std::size_t k0 = 0; k0 < n_freq; k0 += kLanes) {
+    // Row e_3 = (x, y) = ((0, 0), (0, 1)): u = y N = (0, -1), v = -y N = (0, 1).
+    double ur[2][kLanes], ui[2][kLanes], vr[2][kLanes], vi[2][kLanes];
+    for (std::size_t l = 0; l < kLanes; ++l) {
+      ur[0][l] = 0.0;
+      ur[1][l] = -1.0;
+      vr[0][l] = 0.0;
+      vr[1][l] = 1.0;
+      ui[0][l] = ui[1][l] = vi[0][l] = vi[1][l] = 0.0;
+    }
+    for (std::size_t j = n; j-- > 0;) {
       if (j + 1 < n) {
-        // Layer phases: s_m *= exp(i w lambda_m h), lambda = (-qa, -qb, +qa, +qb).
-        double* base = L.phase + (j * 4 * kLanes) * 2;
         for (int wave = 0; wave < 2; ++wave) {
-          double* pd = base + ((wave * 2 + 0) * kLanes) * 2;
-          double* pu = base + ((wave * 2 + 1) * kLanes) * 2;
-          const double* st = L.step + (j * 4 + wave * 2) * 2;
+          double* pr = L.phase + (j * 2 + wave) * 2 * kLanes;
+          double* pi = pr + kLanes;
+          const double str = L.step[(j * 4 + wave * 2) * 2];
+          const double sti = L.step[(j * 4 + wave * 2) * 2 + 1];
+          double* a_r = ur[wave];
+          double* a_i = ui[wave];
+          double* b_r = vr[wave];
+          double* b_i = vi[wave];
           for (std::size_t l = 0; l < kLanes; ++l) {
-            const double dr = pd[2 * l], di = pd[2 * l + 1];
-            double ur, ui;
-            if (Propagating) {
-              ur = dr;
-              ui = -di;  // up phase = conj(down phase) for real q
-            } else {
-              ur = pu[2 * l];
-              ui = pu[2 * l + 1];
-            }
-            double ar = sr[wave][l], ai = si[wave][l];
-            sr[wave][l] = ar * dr - ai * di;
-            si[wave][l] = ar * di + ai * dr;
-            ar = sr[wave + 2][l];
-            ai = si[wave + 2][l];
-            sr[wave + 2][l] = ar * ur - ai * ui;
-            si[wave + 2][l] = ar * ui + ai * ur;
-            // Advance to the next block of frequencies.
-            pd[2 * l] = dr * st[0] - di * st[1];
-            pd[2 * l + 1] = dr * st[1] + di * st[0];
-            if (!Propagating) {
-              const double* su = st + 2;
-              pu[2 * l] = ur * su[0] - ui * su[1];
-              pu[2 * l + 1] = ur * su[1] + ui * su[0];
-            }
+            const double er = pr[l], ei = pi[l];
+            const double xr = a_r[l], xi = a_i[l], yr = b_r[l], yi = b_i[l];
+            a_r[l] = xr * er - yi * ei;
+            a_i[l] = xi * er + yr * ei;
+            b_r[l] = yr * er - xi * ei;
+            b_i[l] = yi * er + xr * ei;
+            pr[l] = er * str - ei * sti;  // advance to the next block
+            pi[l] = er * sti + ei * str;
           }
         }
       }
       if (j > 0) {
-        const double* t = L.t + 32 * j;
-        double nr[4][kLanes], ni[4][kLanes];
-        for (int c = 0; c < 4; ++c) {
-          for (std::size_t l = 0; l < kLanes; ++l) {
-            double accr = 0.0, acci = 0.0;
-            for (int r = 0; r < 4; ++r) {
-              const double tr = t[2 * (4 * r + c)];
-              if (Propagating) {
-                accr += sr[r][l] * tr;
-                acci += si[r][l] * tr;
-              } else {
-                const double ti = t[2 * (4 * r + c) + 1];
-                accr += sr[r][l] * tr - si[r][l] * ti;
-                acci += sr[r][l] * ti + si[r][l] * tr;
-              }
-            }
-            nr[c][l] = accr;
-            ni[c][l] = acci;
-          }
-        }
-        for (int c = 0; c < 4; ++c)
-          for (std::size_t l = 0; l < kLanes; ++l) {
-            sr[c][l] = nr[c][l];
-            si[c][l] = ni[c][l];
-          }
-        if (!Propagating) {
-          for (std::size_t l = 0; l < kLanes; ++l) {
-            double big = 0.0;
-            for (int m = 0; m < 4; ++m) big = std::max(big, std::abs(sr[m][l]) + std::abs(si[m][l]));
-            if (big > kRescale) {
-              const double f = 1.0 / big;
-              for (int m = 0; m < 4; ++m) {
-                sr[m][l] *= f;
-                si[m][l] *= f;
-              }
-              lscale[l] += std::log(big);
-            }
-          }
+        const double* P = pq + 8 * j;
+        const double* Q = P + 4;
+        for (std::size_t l = 0; l < kLanes; ++l) {
+          const double u0r = ur[0][l], u0i = ui[0][l], u1r = ur[1][l], u1i = ui[1][l];
+          ur[0][l] = u0r * P[0] + u1r * P[2];
+          ui[0][l] = u0i * P[0] + u1i * P[2];
+          ur[1][l] = u0r * P[1] + u1r * P[3];
+          ui[1][l] = u0i * P[1] + u1i * P[3];
+          const double v0r = vr[0][l], v0i = vi[0][l], v1r = vr[1][l], v1i = vi[1][l];
+          vr[0][l] = v0r * Q[0] + v1r * Q[2];
+          vi[0][l] = v0i * Q[0] + v1i * Q[2];
+          vr[1][l] = v0r * Q[1] + v1r * Q[3];
+          vi[1][l] = v0i * Q[1] + v1i * Q[3];
         }
       }
     }
-    // Surface: apply E_0^{-1}, keep the u_x and u_z columns.
-    const double* ei = L.einv0;
     for (std::size_t l = 0; l < kLanes && k0 + l < n_freq; ++l) {
-      double out[2][2] = {{0, 0}, {0, 0}};
-      for (int c = 0; c < 2; ++c)
-        for (int r = 0; r < 4; ++r) {
-          const double er = ei[2 * (4 * r + c)], eim = ei[2 * (4 * r + c) + 1];
-          out[c][0] += sr[r][l] * er - si[r][l] * eim;
-          out[c][1] += sr[r][l] * eim + si[r][l] * er;
-        }
+      double out[2][2];
+      for (int c = 0; c < 2; ++c) {
+        out[c][0] = ur[0][l] * fu[c][0] + ur[1][l] * fu[c][1] + vr[0][l] * fv[c][0] +
+                    vr[1][l] * fv[c][1];
+        out[c][1] = ui[0][l] * fu[c][0] + ui[1][l] * fu[c][1] + vi[0][l] * fv[c][0] +
+                    vi[1][l] * fv[c][1];
+      }
       m0[k0 + l] = C(out[0][0], out[0][1]);
       m1[k0 + l] = C(out[1][0], out[1][1]);
-      if (log_scale) log_scale[k0 + l] = lscale[l];
     }
   }
 }
 
-void propagate(Layout& L, int row, double domega, std::size_t n_freq, C* m0, C* m1,
-               double* log_scale) {
-  if (L.propagating)
-    propagate_row<true>(L, row, domega, n_freq, m0, m1, log_scale);
-  else
-    propagate_row<false>(L, row, domega, n_freq, m0, m1, log_scale);
+/// Kennett's invariant-embedding recursion from the free surface down (Kennett 1983, ch. 6),
+/// used when some layer has an evanescent wave: only decaying exponentials appear, so it is
+/// unconditionally stable. R (2x2) maps up-going to down-going amplitudes at the top of a
+/// layer (everything above included), W (2x2) maps them to surface displacement; across an
+/// interface F = E_{j+1}^{-1} E_j [R; I], R' = F_d F_u^{-1}, W' = W F_u^{-1}. Writes u_x and
+/// u_z (z down) for a unit up-going P in the half-space.
+void kennett(const Layout& L, double domega, std::size_t n_freq, C* ux, C* uz, C* cur) {
+  const std::size_t n = L.n;
+  auto at = [](const double* m, int r, int c) { return C(m[2 * (4 * r + c)], m[2 * (4 * r + c) + 1]); };
+  // Free surface: tractions of E_0 [R; I] vanish -> R0 = -(E0_td)^{-1} E0_tu.
+  C a = at(L.e0, 2, 0), b = at(L.e0, 2, 1), c = at(L.e0, 3, 0), d = at(L.e0, 3, 1);
+  C det = a * d - b * c;
+  C ia = d / det, ib = -b / det, ic = -c / det, id = a / det;
+  C r0[2][2], w0[2][2];
+  for (int col = 0; col < 2; ++col) {
+    const C x = at(L.e0, 2, 2 + col), y = at(L.e0, 3, 2 + col);
+    r0[0][col] = -(ia * x + ib * y);
+    r0[1][col] = -(ic * x + id * y);
+  }
+  for (int row = 0; row < 2; ++row)
+    for (int col = 0; col < 2; ++col)
+      w0[row][col] = at(L.e0, row, 0) * r0[0][col] + at(L.e0, row, 1) * r0[1][col] +
+                     at(L.e0, row, 2 + col);
+  // cur[2j + wave] holds exp(-i omega q h) of layer j at the current frequency.
+  for (std::size_t k = 0; k < n_freq; ++k) {
+    const double w = domega * static_cast<double>(k);
+    C R[2][2] = {{r0[0][0], r0[0][1]}, {r0[1][0], r0[1][1]}};
+    C W[2][2] = {{w0[0][0], w0[0][1]}, {w0[1][0], w0[1][1]}};
+    for (std::size_t j = 0; j + 1 < n; ++j) {
+      const double* q = L.q + 4 * j;
+      C e[2];
+      for (int wave = 0; wave < 2; ++wave) {
+        C& z = cur[2 * j + wave];
+        if (k % 32 == 0) {
+          z = phasor(w, q[2 * wave], q[2 * wave + 1], -1.0);
+        } else {
+          z *= phasor(domega, q[2 * wave], q[2 * wave + 1], -1.0);
+        }
+        e[wave] = z;
+      }
+      for (int r = 0; r < 2; ++r)
+        for (int cc = 0; cc < 2; ++cc) {
+          R[r][cc] *= e[r] * e[cc];
+          W[r][cc] *= e[cc];
+        }
+      const double* t = L.t + 32 * (j + 1);
+      C fd[2][2], fu[2][2];
+      for (int r = 0; r < 2; ++r)
+        for (int cc = 0; cc < 2; ++cc) {
+          fd[r][cc] = at(t, r, 0) * R[0][cc] + at(t, r, 1) * R[1][cc] + at(t, r, 2 + cc);
+          fu[r][cc] = at(t, 2 + r, 0) * R[0][cc] + at(t, 2 + r, 1) * R[1][cc] + at(t, 2 + r, 2 + cc);
+        }
+      const C dt = fu[0][0] * fu[1][1] - fu[0][1] * fu[1][0];
+      const C inv[2][2] = {{fu[1][1] / dt, -fu[0][1] / dt}, {-fu[1][0] / dt, fu[0][0] / dt}};
+      for (int r = 0; r < 2; ++r) {
+        const C r0_ = fd[r][0] * inv[0][0] + fd[r][1] * inv[1][0];
+        const C r1_ = fd[r][0] * inv[0][1] + fd[r][1] * inv[1][1];
+        R[r][0] = r0_;
+        R[r][1] = r1_;
+        const C w0_ = W[r][0] * inv[0][0] + W[r][1] * inv[1][0];
+        const C w1_ = W[r][0] * inv[0][1] + W[r][1] * inv[1][1];
+        W[r][0] = w0_;
+        W[r][1] = w1_;
+      }
+    }
+    ux[k] = W[0][0];
+    uz[k] = W[1][0];
+  }
 }
 
 void fill_nan(C* a, std::size_t n) {
@@ -327,7 +381,13 @@ bool rz_ratio(const double* h, const double* vp, const double* vs, const double*
   }
   if (ws.zspec.size() < n_freq) ws.zspec.resize(n_freq);
   C* m1 = ws.zspec.data();
-  propagate(L, 3, domega, n_freq, ratio, m1, nullptr);
+  if (L.propagating) {
+    propagate_row(L, n_freq, domega, ratio, m1);
+  } else {  // evanescent layers: the stable Kennett recursion; R/Z_up = u_x / (-u_z)
+    if (ws.column.size() < 2 * n) ws.column.resize(2 * n);
+    kennett(L, domega, n_freq, m1, ratio, ws.column.data());
+    for (std::size_t k = 0; k < n_freq; ++k) ratio[k] = -ratio[k];
+  }
   bool ok = true;
   for (std::size_t k = 0; k < n_freq; ++k) {
     const C num = m1[k], den = ratio[k];  // R / Z_up = M_S1 / M_S0
@@ -353,17 +413,80 @@ bool surface_spectra(const double* h, const double* vp, const double* vs, const 
   if (ws.signal.size() < n_freq) ws.signal.resize(n_freq);
   C* s0 = ws.zspec.data();
   C* s1 = s0 + n_freq;
+  if (!L.propagating) {  // evanescent layers: the stable Kennett recursion
+    if (ws.column.size() < 2 * n) ws.column.resize(2 * n);
+    kennett(L, domega, n_freq, radial, vertical, ws.column.data());
+    bool ok = true;
+    for (std::size_t k = 0; k < n_freq; ++k) {
+      vertical[k] = -vertical[k];
+      if (!std::isfinite(radial[k].real()) || !std::isfinite(radial[k].imag()) ||
+          !std::isfinite(vertical[k].real()) || !std::isfinite(vertical[k].imag()))
+        ok = false;
+    }
+    if (!ok) {
+      fill_nan(radial, n_freq);
+      fill_nan(vertical, n_freq);
+    }
+    return ok;
+  }
   // Up-going SV row: u_x M_S0 + u_z M_S1 = 0 gives u_x / u_z.
-  propagate(L, 3, domega, n_freq, s0, s1, nullptr);
+  propagate_row(L, n_freq, domega, s0, s1);
   for (std::size_t k = 0; k < n_freq; ++k) radial[k] = -s1[k] / s0[k];  // u_x / u_z (z down)
-  // Up-going P row: u_x M_P0 + u_z M_P1 = 1 (times the row's scale factor).
+  // The amplitude: propagate the surface motion-stress vector (u_x/u_z, 1, 0, 0) *down* to the
+  // half-space, where its up-going P amplitude is 1/u_z. Downward, the physical solution is
+  // the one that grows in evanescent layers, so this direction is stable (a second row from
+  // below would lose precision in thick evanescent layers).
+  if (ws.column.size() < 4 * n_freq) ws.column.resize(4 * n_freq);
+  if (ws.signal.size() < n_freq) ws.signal.resize(n_freq);
+  C* v = ws.column.data();
   double* lscale = ws.signal.data();
-  propagate(L, 2, domega, n_freq, s0, s1, lscale);
+  const double* ei = L.einv0;
+  for (std::size_t k = 0; k < n_freq; ++k) {
+    for (int r = 0; r < 4; ++r)
+      v[4 * k + r] = C(ei[2 * (4 * r)], ei[2 * (4 * r) + 1]) * radial[k] +
+                     C(ei[2 * (4 * r + 1)], ei[2 * (4 * r + 1) + 1]);
+    lscale[k] = 0.0;
+  }
+  for (std::size_t j = 0; j + 1 < n; ++j) {
+    const double* q = L.q + 4 * j;
+    C step[4], cur[4];
+    for (int wave = 0; wave < 2; ++wave) {
+      step[wave] = phasor(domega, q[2 * wave], q[2 * wave + 1], -1.0);      // down
+      step[wave + 2] = phasor(domega, q[2 * wave], q[2 * wave + 1], 1.0);   // up
+    }
+    const double* tj = L.t + 32 * (j + 1);
+    C t[4][4];
+    for (int r = 0; r < 4; ++r)
+      for (int c = 0; c < 4; ++c) t[r][c] = C(tj[2 * (4 * r + c)], tj[2 * (4 * r + c) + 1]);
+    for (int m = 0; m < 4; ++m) cur[m] = 1.0;
+    for (std::size_t k = 0; k < n_freq; ++k) {
+      if (k % 32 == 0) {  // re-seed the phase recurrence exactly
+        const double w = domega * static_cast<double>(k);
+        for (int wave = 0; wave < 2; ++wave) {
+          cur[wave] = phasor(w, q[2 * wave], q[2 * wave + 1], -1.0);
+          cur[wave + 2] = phasor(w, q[2 * wave], q[2 * wave + 1], 1.0);
+        }
+      }
+      C a[4];
+      for (int m = 0; m < 4; ++m) {
+        a[m] = v[4 * k + m] * cur[m];
+        cur[m] *= step[m];
+      }
+      double big = 0.0;
+      for (int r = 0; r < 4; ++r) {
+        v[4 * k + r] = t[r][0] * a[0] + t[r][1] * a[1] + t[r][2] * a[2] + t[r][3] * a[3];
+        big = std::max(big, std::abs(v[4 * k + r].real()) + std::abs(v[4 * k + r].imag()));
+      }
+      if (big > kRescale) {
+        for (int r = 0; r < 4; ++r) v[4 * k + r] /= big;
+        lscale[k] += std::log(big);
+      }
+    }
+  }
   bool ok = true;
   for (std::size_t k = 0; k < n_freq; ++k) {
-    const C ratio = radial[k];
-    const C uz = std::exp(-lscale[k]) / (s0[k] * ratio + s1[k]);
-    radial[k] = ratio * uz;
+    const C uz = std::exp(-lscale[k]) / v[4 * k + 2];  // up-going P amplitude = 1
+    radial[k] = radial[k] * uz;
     vertical[k] = -uz;  // positive up
     if (!std::isfinite(radial[k].real()) || !std::isfinite(radial[k].imag()) ||
         !std::isfinite(uz.real()) || !std::isfinite(uz.imag()))

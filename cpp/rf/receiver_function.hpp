@@ -9,14 +9,18 @@
 // (t = traction / (i omega)) is expanded in each layer on its up/down-going P and SV
 // eigenvectors (analytic, Aki & Richards 2002, sect. 5.2 and 7.2, z positive down, time factor
 // exp(i omega (t - p x))). The surface displacement (u_x, u_z) must make the up-going SV
-// amplitude in the half-space vanish: we propagate that single linear functional (a row vector)
-// from the half-space up to the surface in eigen-coordinates, one diagonal phase and one
-// frequency-independent 4x4 interface matrix E_j^{-1} E_{j-1} per layer. A single vector has
-// no loss-of-independence problem (the instability of the classic Haskell method comes from
-// propagating two solutions together), the phases are unimodular for propagating waves, and
-// evanescent layers are handled by rescaling the row, so deep (800 km) models at high
-// frequency are stable. The radial receiver function is then R/Z = M_S1 / M_S0 exactly.
-// Absolute spectra use a second row (up-going P = 1).
+// amplitude in the half-space vanish, so R/Z follows from one linear functional (a row vector)
+// carried from the half-space up to the surface in eigen-coordinates: one diagonal phase and
+// one frequency-independent real 4x4 interface matrix E_j^{-1} E_{j-1} per layer (~100 flops
+// per layer and frequency). This fast path is used when every wave propagates in every layer
+// (real vertical slownesses: the phases are unimodular and nothing grows, so deep 800-km
+// models at high frequency keep full precision; checked against an independent Kennett
+// recursion to ~1e-12). When some layer is evanescent for the slowness (v > 1/p), growing
+// exponentials would cost precision, and the kernel switches to Kennett's invariant-embedding
+// recursion of reflection matrices from the free surface down (Kennett 1983, ch. 6), which
+// contains only decaying exponentials and is unconditionally stable.
+// Absolute spectra (fast path): the surface vector (R/Z, 1, 0, 0) is propagated down to the
+// half-space, where its up-going P amplitude fixes the scale.
 //
 // Receiver function: RF(omega) = R/Z * exp(-omega^2 / (4 a^2)) * exp(-i omega shift) (Gaussian
 // of the Ammon / CPS / telewavesim / seispy convention, unit gain at omega = 0), inverse real FFT
@@ -61,7 +65,8 @@ struct RfWorkspace {
   std::vector<double> buffer;                  // layer matrices and phase state
   std::vector<std::complex<double>> spectrum;  // n_fft / 2 + 1
   std::vector<std::complex<double>> scratch;   // n_fft / 2
-  std::vector<std::complex<double>> zspec;     // vertical spectrum (water level)
+  std::vector<std::complex<double>> zspec;     // row functionals at the surface
+  std::vector<std::complex<double>> column;    // motion-stress vectors (absolute spectra)
   std::vector<double> signal;                  // n_fft
 };
 

@@ -8,9 +8,6 @@ __version__: str
 def hardware_threads() -> int: ...
 
 # --- receiver functions (cpp/rf, bind_rf.cpp) ---
-import numpy as np
-from numpy.typing import NDArray
-
 def rf_receiver_function(
     thickness: NDArray[np.float64],
     vp: NDArray[np.float64],

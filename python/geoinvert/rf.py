@@ -24,14 +24,20 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from . import _core
+from ._rf_decon import iterative_deconvolution, water_level_deconvolution
+from ._rf_io import to_stream, write_sac
 from ._validation import as_float_array, check_layered_model, check_threads
 
 __all__ = [
     "EARTH_RADIUS",
     "flatten_model",
+    "iterative_deconvolution",
     "receiver_function",
     "rf_times",
     "surface_spectra",
+    "to_stream",
+    "water_level_deconvolution",
+    "write_sac",
 ]
 
 #: Earth radius (km) used by the flattening transformation.
@@ -45,6 +51,33 @@ _CUTOFF = 1e-8
 def _models(
     thickness: ArrayLike, vp: ArrayLike, vs: ArrayLike, rho: ArrayLike
 ) -> tuple[NDArray, NDArray, NDArray, NDArray, bool]:
+    # Fast path (a handful of vectorised checks, ~10 us) for valid input; anything suspicious
+    # goes through the full validation, which names the argument, model and layer.
+    try:
+        arrs = [np.ascontiguousarray(a, dtype=np.float64) for a in (thickness, vp, vs, rho)]
+    except (TypeError, ValueError):
+        arrs = []
+    if (
+        len(arrs) == 4
+        and arrs[0].ndim in (1, 2)
+        and arrs[0].size > 0
+        and all(a.shape == arrs[0].shape for a in arrs)
+    ):
+        t, p, s, r = arrs
+        with np.errstate(invalid="ignore", over="ignore"):
+            good = bool(
+                np.isfinite(t).all()
+                and np.isfinite(p).all()
+                and np.isfinite(r).all()
+                and (t >= 0).all()
+                and (s > 0).all()
+                and (r > 0).all()
+                and (p * p > (4.0 / 3.0) * s * s).all()
+            )
+        if good:
+            batched = t.ndim == 2
+            t, p, s, r = (np.atleast_2d(a) for a in arrs)
+            return t, p, s, r, batched
     t, p, s, r, batched = check_layered_model(thickness, vp, vs, rho)
     if (s <= 0).any():
         m, j = np.unravel_index(int(np.flatnonzero(s <= 0)[0]), s.shape)
@@ -225,7 +258,18 @@ def receiver_function(
         t, p, s, r = flatten_model(t, p, s, r)
         slow, slow_shape = _slowness(slowness, p[:, -1])
     out = _core.rf_receiver_function(
-        t, p, s, r, slow, dt, nfft, n, gaussian, float(shift), float(water_level), _CUTOFF,
+        t,
+        p,
+        s,
+        r,
+        slow,
+        dt,
+        nfft,
+        n,
+        gaussian,
+        float(shift),
+        float(water_level),
+        _CUTOFF,
         None if threads == 0 else threads,
     )
     shape = (t.shape[0],) if batched else ()
@@ -281,4 +325,5 @@ def surface_spectra(
         t, p, s, r, slow, 2.0 * np.pi * df, int(n_freq), None if threads == 0 else threads
     )
     shape = ((t.shape[0],) if batched else ()) + slow_shape + (int(n_freq),)
-    return np.arange(int(n_freq)) * df, radial.reshape(shape), vertical.reshape(shape)
+    freq = np.arange(int(n_freq), dtype=np.float64) * df
+    return freq, radial.reshape(shape), vertical.reshape(shape)

@@ -6,19 +6,24 @@ telewavesim is optional):
     python tests/data/make_rf_fixtures.py
 
 Contents (all RFs: radial R/Z, Gaussian a = 2.5 rad/s, dt = 0.05 s, 4096-point FFT, direct P at
-shift = 5 s, first 2048 samples kept, float64):
+shift = 5 s, first 1600 samples (80 s) kept, float64; telewavesim float32):
 
 * ``thickness, vp, vs, rho`` (n_models, n_layers): models padded with stack_models (km, km/s,
   g/cm³); ``names`` their labels; ``slowness`` (n_models,) in s/km (0.04-0.08).
-* ``reference`` (n_models, 2048): the independent numpy Kennett-recursion reference of
+* ``reference`` (n_models, 1600): the independent numpy Kennett-recursion reference of
   tests/rf_reference.py (full band, no Gaussian cut-off).
-* ``telewavesim`` (n_models, 2048) and ``has_telewavesim``: telewavesim 0.2.1's run_plane
+* ``telewavesim`` (n_models, 1600) and ``has_telewavesim``: telewavesim 0.2.1's run_plane
   displacements turned into R/Z with the same Gaussian, shift and irfft; NaN for models with
   more than 30 layers (stock telewavesim's compiled limit nlaymx = 30) or if telewavesim was not
   importable.
 
-seispy (the other peer of issue 4) could not be installed here: its only release on the index,
-0.26.0, requires Python >= 3.12 and the machine has 3.11, so no seispy column is stored.
+* ``seispy`` (n_models, 1600) and ``has_seispy``: seispy's numba Thomson-Haskell forward
+  (``seispy.seisfwd.fwd_seis``, PyPI package ``python-seispy`` 1.3.11 - the PyPI name ``seispy``
+  is a different, Python >= 3.12 package) turned into R/Z the same way. fwd_seis skips omega = 0,
+  so the DC bin takes the exact static limit from the numpy reference; NaN without seispy.
+
+Peers were installed in a private venv: ``pip install telewavesim numba`` and
+``pip install --no-deps python-seispy`` (telewavesim needs liblapack-dev to build).
 """
 
 from __future__ import annotations
@@ -31,11 +36,11 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from rf_reference import reference_rf  # noqa: E402
+from rf_reference import reference_rf, reference_spectra  # noqa: E402
 
 from geoinvert.earth import LayeredModel, insert_discontinuity, layered, stack_models  # noqa: E402
 
-DT, NFFT, GAUSS, SHIFT, NKEEP = 0.05, 4096, 2.5, 5.0, 2048
+DT, NFFT, GAUSS, SHIFT, NKEEP = 0.05, 4096, 2.5, 5.0, 1600
 
 
 def models() -> list[LayeredModel]:
@@ -45,7 +50,9 @@ def models() -> list[LayeredModel]:
         out.append(LayeredModel.from_arrays(h, vp, vs, rho, name=name))
 
     # Simple crusts: one layer over a half-space.
-    for k, (h, vp, vs) in enumerate([(25, 6.0, 3.45), (35, 6.3, 3.6), (45, 6.5, 3.75), (30, 6.2, 3.4)]):
+    for k, (h, vp, vs) in enumerate(
+        [(25, 6.0, 3.45), (35, 6.3, 3.6), (45, 6.5, 3.75), (30, 6.2, 3.4)]
+    ):
         add(f"crust1_{k}", [h, 0], [vp, 8.1], [vs, 4.5], [2.8, 3.35])
     add("crust1_weak", [35, 0], [6.6, 7.2], [3.8, 4.0], [2.9, 3.1])
     add("crust1_strong", [40, 0], [5.8, 8.3], [3.2, 4.7], [2.6, 3.4])
@@ -57,12 +64,36 @@ def models() -> list[LayeredModel]:
     # Sediments over a crust.
     add("sed_thin", [1.0, 30, 0], [2.5, 6.3, 8.1], [1.2, 3.6, 4.5], [2.1, 2.8, 3.35])
     add("sed_2km", [2.0, 32, 0], [3.0, 6.3, 8.1], [1.5, 3.6, 4.5], [2.2, 2.8, 3.35])
-    add("sed_soft", [0.5, 1.5, 30, 0], [1.9, 3.2, 6.2, 8.0], [0.7, 1.7, 3.55, 4.45], [1.9, 2.3, 2.8, 3.3])
+    add(
+        "sed_soft",
+        [0.5, 1.5, 30, 0],
+        [1.9, 3.2, 6.2, 8.0],
+        [0.7, 1.7, 3.55, 4.45],
+        [1.9, 2.3, 2.8, 3.3],
+    )
     add("sed_thick", [4.0, 28, 0], [3.5, 6.4, 8.1], [1.9, 3.7, 4.5], [2.35, 2.85, 3.35])
     # Crustal low-velocity layers.
-    add("lvl_mid", [12, 6, 17, 0], [6.1, 5.6, 6.6, 8.1], [3.55, 3.0, 3.8, 4.5], [2.75, 2.6, 2.9, 3.35])
-    add("lvl_upper", [5, 4, 26, 0], [6.0, 5.2, 6.5, 8.0], [3.5, 2.8, 3.75, 4.45], [2.7, 2.5, 2.9, 3.3])
-    add("lvl_lower", [18, 8, 10, 0], [6.2, 6.9, 6.0, 8.1], [3.6, 4.0, 3.3, 4.5], [2.8, 3.0, 2.85, 3.35])
+    add(
+        "lvl_mid",
+        [12, 6, 17, 0],
+        [6.1, 5.6, 6.6, 8.1],
+        [3.55, 3.0, 3.8, 4.5],
+        [2.75, 2.6, 2.9, 3.35],
+    )
+    add(
+        "lvl_upper",
+        [5, 4, 26, 0],
+        [6.0, 5.2, 6.5, 8.0],
+        [3.5, 2.8, 3.75, 4.45],
+        [2.7, 2.5, 2.9, 3.3],
+    )
+    add(
+        "lvl_lower",
+        [18, 8, 10, 0],
+        [6.2, 6.9, 6.0, 8.1],
+        [3.6, 4.0, 3.3, 4.5],
+        [2.8, 3.0, 2.85, 3.35],
+    )
     # Multi-layer crusts and a mantle LVZ.
     add(
         "multi_8",
@@ -78,8 +109,13 @@ def models() -> list[LayeredModel]:
         [3.65, 4.55, 4.2, 4.65],
         [2.85, 3.35, 3.3, 3.4],
     )
-    add("gradient_crust", np.r_[np.full(10, 3.5), 0.0], np.linspace(5.9, 6.9, 11).tolist()[:10] + [8.1],
-        np.linspace(3.4, 3.95, 11).tolist()[:10] + [4.5], np.linspace(2.65, 3.0, 11).tolist()[:10] + [3.35])
+    add(
+        "gradient_crust",
+        np.r_[np.full(10, 3.5), 0.0],
+        np.r_[np.linspace(5.9, 6.9, 11)[:10], 8.1],
+        np.r_[np.linspace(3.4, 3.95, 11)[:10], 4.5],
+        np.r_[np.linspace(2.65, 3.0, 11)[:10], 3.35],
+    )
     # Reference Earth models to 800 km, with and without an X-discontinuity.
     for name in ("ak135", "iasp91", "prem"):
         base = layered(name, max_depth=800.0, layer_thickness=14.0)
@@ -107,33 +143,74 @@ def telewavesim_rf(model: LayeredModel, p: float) -> np.ndarray:
     return np.fft.irfft(spec, NFFT)[:NKEEP]
 
 
+def seispy_rf(model: LayeredModel, p: float) -> np.ndarray:
+    from seispy.seisfwd import fwd_seis
+
+    h, vp, vs, rho = (np.ascontiguousarray(a, dtype=np.float64) for a in model.arrays())
+    ur, uz = fwd_seis(float(p), DT, NFFT, 1, vp, vs, rho, h)
+    half = NFFT // 2 + 1
+    # seispy builds time series with ifft(...)[::-1], i.e. the exp(-i omega t) convention and a
+    # vertical positive down: our R/Z_up spectrum is conj(ur / -uz).
+    ratio = np.zeros(half, dtype=complex)
+    ratio[1:] = np.conj(ur[1:half] / (-uz[1:half]))
+    r0, z0 = reference_spectra(h, vp, vs, rho, p, np.array([0.0]))
+    ratio[0] = (r0 / z0)[0]
+    omega = 2.0 * np.pi * np.fft.rfftfreq(NFFT, DT)
+    ratio *= np.exp(-(omega**2) / (4.0 * GAUSS**2) - 1j * omega * SHIFT)
+    return np.fft.irfft(ratio, NFFT)[:NKEEP]
+
+
 def main() -> None:
     ms = models()
     slow = np.linspace(0.04, 0.08, 5)[np.arange(len(ms)) % 5]
     t, vp, vs, rho = stack_models(ms)
     ref = np.array(
-        [reference_rf(*m.arrays(), p, dt=DT, n_fft=NFFT, gaussian=GAUSS, shift=SHIFT)[:NKEEP]
-         for m, p in zip(ms, slow, strict=True)]
+        [
+            reference_rf(*m.arrays(), p, dt=DT, n_fft=NFFT, gaussian=GAUSS, shift=SHIFT)[:NKEEP]
+            for m, p in zip(ms, slow, strict=True)
+        ]
     )
     try:
         import telewavesim  # noqa: F401
 
         # Stock telewavesim is compiled with at most nlaymx = 30 layers (src/rmat.f90).
         tw = np.array(
-            [telewavesim_rf(m, p) if m.n_layers <= 30 else np.full(NKEEP, np.nan)
-             for m, p in zip(ms, slow, strict=True)]
+            [
+                telewavesim_rf(m, p) if m.n_layers <= 30 else np.full(NKEEP, np.nan)
+                for m, p in zip(ms, slow, strict=True)
+            ]
         )
         has_tw = True
     except ImportError:
         tw = np.full_like(ref, np.nan)
         has_tw = False
+    try:
+        import seispy.seisfwd  # noqa: F401
+
+        sp = np.array([seispy_rf(m, p) for m, p in zip(ms, slow, strict=True)])
+        has_sp = True
+    except ImportError:
+        sp = np.full_like(ref, np.nan)
+        has_sp = False
     np.savez_compressed(
         HERE / "rf_fixtures.npz",
-        thickness=t, vp=vp, vs=vs, rho=rho, names=np.array([m.name for m in ms]),
-        slowness=slow, reference=ref, telewavesim=tw, has_telewavesim=has_tw,
-        dt=DT, n_fft=NFFT, gaussian=GAUSS, shift=SHIFT,
+        thickness=t,
+        vp=vp,
+        vs=vs,
+        rho=rho,
+        names=np.array([m.name for m in ms]),
+        slowness=slow,
+        reference=ref,
+        telewavesim=tw.astype(np.float32),
+        has_telewavesim=has_tw,
+        seispy=sp,
+        has_seispy=has_sp,
+        dt=DT,
+        n_fft=NFFT,
+        gaussian=GAUSS,
+        shift=SHIFT,
     )
-    print(f"{len(ms)} models, max layers {t.shape[1]}, telewavesim: {has_tw}")
+    print(f"{len(ms)} models, max layers {t.shape[1]}, telewavesim: {has_tw}, seispy: {has_sp}")
 
 
 if __name__ == "__main__":

@@ -91,7 +91,9 @@ class EarthTable:
             raise ValueError(f"depth must start at >= 0 km, got {d[0]} at row 0")
         step = np.diff(d)
         if (step < 0).any():
-            raise ValueError(f"depth must be non-decreasing; it decreases at row {_first(step < 0) + 1}")
+            raise ValueError(
+                f"depth must be non-decreasing; it decreases at row {_first(step < 0) + 1}"
+            )
         triple = (step[:-1] == 0) & (step[1:] == 0)
         if triple.any():
             raise ValueError(f"depth repeats three times at row {_first(triple)}")
@@ -149,7 +151,9 @@ def load_reference(name: str) -> EarthTable:
     if not isinstance(name, str) or name.lower() not in REFERENCE_MODELS:
         raise ValueError(f"name must be one of {REFERENCE_MODELS}, got {name!r}")
     key = name.lower()
-    text = files("geoinvert.earth").joinpath("data", f"{key}.txt").read_text(encoding="utf-8")
+    text = (
+        files("geoinvert.earth").joinpath("data").joinpath(f"{key}.txt").read_text(encoding="utf-8")
+    )
     header = [ln[1:].strip() for ln in text.splitlines() if ln.startswith("#")]
     values = np.loadtxt(text.splitlines(), comments="#", dtype=np.float64)
     return EarthTable(
@@ -241,7 +245,9 @@ def layered(
             raise ValueError(f"{arg} must be > 0 km, got {val}")
     d = table.depth
     if max_depth > d[-1] or max_depth <= d[0]:
-        raise ValueError(f"max_depth must be in ({d[0]}, {d[-1]}] km for this table, got {max_depth}")
+        raise ValueError(
+            f"max_depth must be in ({d[0]}, {d[-1]}] km for this table, got {max_depth}"
+        )
     # Continuous segments: maximal runs of rows with strictly increasing depth.
     breaks = np.flatnonzero(np.diff(d) == 0) + 1
     starts = np.concatenate([[0], breaks])
@@ -281,7 +287,7 @@ def _split(model: LayeredModel, depths: NDArray) -> LayeredModel:
     t, vp, vs, rho = (np.asarray(a) for a in model.arrays())
     tops = model.depth_top
     bottoms = tops + t
-    new = ([], [], [], [])
+    new: tuple[list[float], list[float], list[float], list[float]] = ([], [], [], [])
     for i in range(t.size):
         if i == t.size - 1:
             cuts = [tops[i]]
@@ -292,7 +298,9 @@ def _split(model: LayeredModel, depths: NDArray) -> LayeredModel:
         for h in pieces:
             for arr, val in zip(new, (h, vp[i], vs[i], rho[i]), strict=True):
                 arr.append(float(val))
-    return LayeredModel(*(np.array(a) for a in new), name=model.name)
+    return LayeredModel(
+        np.array(new[0]), np.array(new[1]), np.array(new[2]), np.array(new[3]), name=model.name
+    )
 
 
 def insert_discontinuity(
@@ -350,11 +358,15 @@ def insert_discontinuity(
         if not isinstance(val, (int, float, np.integer, np.floating)) or not np.isfinite(val):
             raise ValueError(f"{arg} must be a finite number, got {val!r}")
     jumps = {"dvs_percent": float(dvs_percent)}
-    for arg, val in (("dvp_percent", dvp_percent), ("drho_percent", drho_percent)):
-        if val is not None:
-            if not isinstance(val, (int, float, np.integer, np.floating)) or not np.isfinite(val):
-                raise ValueError(f"{arg} must be a finite number or None, got {val!r}")
-            jumps[arg] = float(val)
+    optional: tuple[tuple[str, float | None], ...] = (
+        ("dvp_percent", dvp_percent),
+        ("drho_percent", drho_percent),
+    )
+    for arg, opt in optional:
+        if opt is not None:
+            if not isinstance(opt, (int, float, np.integer, np.floating)) or not np.isfinite(opt):
+                raise ValueError(f"{arg} must be a finite number or None, got {opt!r}")
+            jumps[arg] = float(opt)
     for arg, val in jumps.items():
         if val <= -100:
             raise ValueError(f"{arg} must be > -100 %, got {val}")
@@ -376,11 +388,15 @@ def insert_discontinuity(
         bottom_depth = float(cand[0]) if cand.size else math.inf
     else:
         if not isinstance(bottom, (int, float, np.integer, np.floating)) or not bottom > base:
-            raise ValueError(f"bottom must be a depth (km) below depth + thickness/2, got {bottom!r}")
+            raise ValueError(
+                f"bottom must be a depth (km) below depth + thickness/2, got {bottom!r}"
+            )
         bottom_depth = float(bottom)
     n_ramp = 0 if thickness == 0 else max(1, math.ceil(thickness / gradient_step - 1e-9))
     cuts = np.linspace(top, base, n_ramp + 1) if n_ramp else np.array([depth])
-    extra = cuts if math.isinf(bottom_depth) or bottom_depth >= z_half else np.r_[cuts, bottom_depth]
+    extra = (
+        cuts if math.isinf(bottom_depth) or bottom_depth >= z_half else np.r_[cuts, bottom_depth]
+    )
     out = _split(model, extra)
     mid = out.depth_top + 0.5 * out.thickness
     mid[-1] = z_half  # the half-space: perturbed only when the perturbation reaches it

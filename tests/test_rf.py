@@ -1,0 +1,422 @@
+"""Tests of the receiver-function kernel (geoinvert.rf, cpp/rf)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import geoinvert.rf as rf
+from geoinvert.earth import insert_discontinuity, layered, stack_models
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from rf_reference import reference_rf, reference_spectra, system_matrix
+
+DATA = Path(__file__).resolve().parent / "data" / "rf_fixtures.npz"
+CRUST = (np.array([35.0, 0.0]), np.array([6.3, 8.1]), np.array([3.6, 4.5]), np.array([2.8, 3.3]))
+
+
+@pytest.fixture(scope="module")
+def fixtures() -> dict:
+    with np.load(DATA) as d:
+        return {k: d[k] for k in d.files}
+
+
+def _trim(d: dict, i: int) -> tuple[np.ndarray, ...]:
+    """Model i of the padded fixture arrays without its padding."""
+    t = d["thickness"][i]
+    n = int(np.flatnonzero(t > 0)[-1]) + 2
+    return tuple(d[k][i][:n] for k in ("thickness", "vp", "vs", "rho"))
+
+
+def test_fixture_set_is_complete(fixtures: dict) -> None:
+    names = list(fixtures["names"])
+    assert len(names) >= 30
+    for kind in ("crust1", "crust2", "sed", "lvl", "ak135", "iasp91", "prem"):
+        assert any(n.startswith(kind) for n in names), kind
+    assert fixtures["slowness"].min() == pytest.approx(0.04)
+    assert fixtures["slowness"].max() == pytest.approx(0.08)
+
+
+def test_matches_independent_reference(fixtures: dict) -> None:
+    """All 31 fixture models (to 800 km, up to 81 layers) in one batched call."""
+    d = fixtures
+    p = d["slowness"]
+    out = rf.receiver_function(
+        d["thickness"],
+        d["vp"],
+        d["vs"],
+        d["rho"],
+        p,
+        dt=float(d["dt"]),
+        n_samples=1600,
+        n_fft=int(d["n_fft"]),
+        gaussian=float(d["gaussian"]),
+        shift=float(d["shift"]),
+    )
+    ours = out[np.arange(p.size), np.arange(p.size)]  # model i with slowness i
+    ref = d["reference"]
+    err = np.abs(ours - ref).max(axis=1) / ref.max(axis=1)
+    # Issue 4: max |difference| <= 1e-6 of the direct-P peak. Measured: <= 3e-9 (the Gaussian
+    # cut-off at G = 1e-8 dominates; the reference uses the full band).
+    assert err.max() <= 1e-6, dict(zip(d["names"], err, strict=True))
+
+
+def test_spectra_match_reference_to_rounding() -> None:
+    m = insert_discontinuity(layered("ak135", max_depth=800.0, layer_thickness=20.0), 300.0, 3.0)
+    f, radial, vertical = rf.surface_spectra(*m.arrays(), 0.07, df=0.05, n_freq=60)
+    r_ref, z_ref = reference_spectra(*m.arrays(), 0.07, 2 * np.pi * f)
+    # Two double-precision formulations of a 40-layer model: agreement to ~1e-12 relative.
+    scale = np.abs(z_ref).max()
+    np.testing.assert_allclose(radial, r_ref, rtol=0, atol=1e-10 * scale)
+    np.testing.assert_allclose(vertical, z_ref, rtol=0, atol=1e-10 * scale)
+
+
+def test_reference_eigenvectors_solve_the_system() -> None:
+    # Sanity of the reference itself: the eigenvalues of A are -/+ the vertical slownesses.
+    a = system_matrix(6.0, 3.5, 2.7, 0.06)
+    lam = np.sort(np.linalg.eigvals(a).real)
+    qa, qb = np.sqrt(1 / 36 - 0.0036), np.sqrt(1 / 3.5**2 - 0.0036)
+    np.testing.assert_allclose(lam, [-qb, -qa, qa, qb], rtol=1e-12)
+
+
+def test_telewavesim_discrepancy(fixtures: dict) -> None:
+    """Stock telewavesim 0.2.1 vs the exact response (stored fixture; telewavesim not needed).
+
+    telewavesim evaluates the response at the complex frequency omega (1 + 0.001 i) and never
+    undoes the damping; with one interface, our reference evaluated at the same complex
+    frequency reproduces its RFs to rounding, which proves the comparison is set up right.
+    With two or more interfaces the damped reference still differs by several per cent of the
+    P peak: that is the reverberation bug of rmat_sub.f90 addit() (it inverts I - Rds Ru into
+    reverbi but multiplies by the un-inverted reverb).
+    """
+    d = fixtures
+    if not bool(d["has_telewavesim"]):
+        pytest.skip("fixture made without telewavesim")
+    omega = 2 * np.pi * np.fft.rfftfreq(int(d["n_fft"]), float(d["dt"]))
+    names = list(d["names"])
+    checked = {1: 0, 2: 0}
+    for i, name in enumerate(names):
+        model = _trim(d, i)
+        n_int = len(model[0]) - 1
+        if n_int > 2 or not np.isfinite(d["telewavesim"][i]).all():
+            continue
+        tw, ref = d["telewavesim"][i].astype(np.float64), d["reference"][i]
+        # Our exp(+i omega t) convention: telewavesim's damping is omega (1 - 0.001 i) here.
+        r, z = reference_spectra(*model, float(d["slowness"][i]), omega * (1 - 1e-3j))
+        g = np.exp(-(omega**2) / (4 * float(d["gaussian"]) ** 2) - 1j * omega * float(d["shift"]))
+        damped = np.fft.irfft(r / z * g, int(d["n_fft"]))[: tw.size]
+        peak = ref.max()
+        undamped_err = np.abs(tw - ref).max() / peak
+        damped_err = np.abs(tw - damped).max() / peak
+        assert undamped_err > 2e-3, name  # the damping alone: measured 0.3-3.6 %
+        if n_int == 1:
+            # measured ~1e-14 in float64; the fixture stores telewavesim as float32 (6e-8)
+            assert damped_err < 1e-6, name
+        else:
+            assert damped_err > 0.02, name  # the addit() bug: measured 3-55 %
+        checked[n_int] += 1
+    assert checked[1] >= 4 and checked[2] >= 4
+
+
+def test_cutoff_is_negligible() -> None:
+    # Frequencies with G < 1e-8 are dropped; compare with the full-band reference directly.
+    out = rf.receiver_function(*CRUST, 0.06)
+    ref = reference_rf(*CRUST, 0.06)
+    assert np.abs(out - ref).max() <= 1e-8 * ref.max()
+
+
+# ---------------------------------------------------------------------------------------------
+# Physics
+
+
+@pytest.mark.parametrize("p", [0.04, 0.06, 0.08])
+@pytest.mark.parametrize("h", [20.0, 35.0, 50.0])
+def test_ps_delay_single_layer(p: float, h: float) -> None:
+    vp, vs = 6.4, 3.65
+    model = (np.array([h, 0.0]), np.array([vp, 8.1]), np.array([vs, 4.55]), np.array([2.85, 3.35]))
+    dt, shift = 0.05, 5.0
+    x = rf.receiver_function(*model, p, dt=dt, n_samples=1024, shift=shift)
+    t = rf.rf_times(1024, dt, shift)
+    expected = h * (np.sqrt(1 / vs**2 - p**2) - np.sqrt(1 / vp**2 - p**2))
+    window = (t > expected - 1.5) & (t < expected + 1.5)
+    k = np.flatnonzero(window)[np.argmax(x[window])]
+    assert abs(t[k] - expected) <= dt  # within one sample
+    assert abs(t[np.argmax(x)]) < 1e-9  # the direct P sits at the shift
+
+
+def test_ps_amplitude_grows_with_contrast() -> None:
+    amps = []
+    for vs_mantle in (3.8, 4.1, 4.4, 4.7):
+        model = ([35.0, 0.0], [6.3, 1.75 * vs_mantle], [3.6, vs_mantle], [2.8, 3.3])
+        x = rf.receiver_function(*model, 0.06, n_samples=512)
+        t = rf.rf_times(512)
+        window = (t > 3.0) & (t < 6.0)
+        amps.append(x[window].max() / x.max())
+    assert np.all(np.diff(amps) > 0), amps
+
+
+def test_half_space_is_a_single_gaussian_pulse() -> None:
+    a, dt, shift, p = 2.5, 0.05, 5.0, 0.06
+    x = rf.receiver_function([0.0], [8.0], [4.5], [3.3], p, dt=dt, gaussian=a, shift=shift)
+    t = rf.rf_times(4096, dt, shift)
+    # Free-surface R/Z of a half-space is real and frequency independent, so the RF is the
+    # Gaussian pulse (a dt / sqrt(pi)) exp(-a^2 t^2) times R/Z (periodic, but the 205-s period
+    # makes the wrap-around ~exp(-a^2 100^2) = 0).
+    qa, qb = np.sqrt(1 / 64 - p * p), np.sqrt(1 / 4.5**2 - p * p)
+    _, r, z = rf.surface_spectra([0.0], [8.0], [4.5], [3.3], p, df=0.1, n_freq=3)
+    rz = (r / z).real
+    np.testing.assert_allclose((r / z).imag, 0, atol=1e-14)
+    np.testing.assert_allclose(rz, rz[0], rtol=1e-13)
+    # Known closed form (Aki & Richards 2002, free-surface P): R/Z = 2 p qb / (1/beta^2 - 2 p^2)
+    # ... equivalently the apparent incidence: tan(2 * S angle).
+    assert rz[0] == pytest.approx(2 * p * qb / (1 / 4.5**2 - 2 * p * p), rel=1e-12)
+    pulse = rz[0] * a * dt / np.sqrt(np.pi) * np.exp(-(a**2) * t**2)
+    assert np.abs(x - pulse).max() <= 1e-8 * pulse.max()
+    del qa
+
+
+def test_transition_zone_conversions_ak135() -> None:
+    m = layered("ak135", max_depth=800.0, layer_thickness=10.0)
+    p, dt = 0.06, 0.05
+    x = rf.receiver_function(*m.arrays(), p, dt=dt)
+    t = rf.rf_times(4096, dt, 5.0)
+    h, vp, vs, _ = m.arrays()
+    z = np.cumsum(h[:-1])
+    delay = np.cumsum(
+        h[:-1] * (np.sqrt(1 / vs[:-1] ** 2 - p * p) - np.sqrt(1 / vp[:-1] ** 2 - p * p))
+    )
+    for depth, approx in ((410.0, 44.0), (660.0, 68.0)):
+        expected = delay[np.argmin(np.abs(z - depth))]
+        assert expected == pytest.approx(approx, abs=1.0)
+        window = (t > expected - 3) & (t < expected + 3)
+        k = np.flatnonzero(window)[np.argmax(x[window])]
+        assert abs(t[k] - expected) <= dt, depth
+        assert x[k] > 0.02 * x.max()  # a clear positive conversion
+
+
+def test_x_discontinuity_adds_a_conversion() -> None:
+    base = layered("ak135", max_depth=800.0, layer_thickness=10.0)
+    xm = insert_discontinuity(base, 300.0, 4.0)
+    p = 0.06
+    x0 = rf.receiver_function(*base.arrays(), p)
+    x1 = rf.receiver_function(*xm.arrays(), p)
+    t = rf.rf_times()
+    h, vp, vs, _ = xm.arrays()
+    d = np.cumsum(h[:-1] * (np.sqrt(1 / vs[:-1] ** 2 - p * p) - np.sqrt(1 / vp[:-1] ** 2 - p * p)))
+    t300 = d[np.argmin(np.abs(np.cumsum(h[:-1]) - 300.0))]
+    diff = x1 - x0
+    window = np.abs(t - t300) < 3
+    k = np.flatnonzero(window)[np.argmax(diff[window])]
+    assert abs(t[k] - t300) <= 0.05
+    assert diff[k] > 0.02 * x0.max()
+
+
+def test_spherical_flattening_delays_later() -> None:
+    m = layered("ak135", max_depth=800.0)
+    t_flat, _, _, _ = rf.flatten_model(*m.arrays())
+    assert t_flat[:-1].sum() > 800.0  # z_f = R ln(R/(R-z)) > z
+    a = rf.receiver_function(*m.arrays(), 0.06)
+    b = rf.receiver_function(*m.arrays(), 0.06, spherical=True)
+    t = rf.rf_times()
+    w = (t > 60) & (t < 75)
+    assert t[w][np.argmax(b[w])] > t[w][np.argmax(a[w])]
+
+
+def test_water_level_small_equals_exact() -> None:
+    m = layered("iasp91", max_depth=300.0, layer_thickness=20.0)
+    exact = rf.receiver_function(*m.arrays(), 0.05)
+    wl = rf.receiver_function(*m.arrays(), 0.05, water_level=1e-12)
+    # R Z*/|Z|^2 = R/Z wherever the level is not reached: equal to rounding.
+    assert np.abs(exact - wl).max() <= 1e-12 * exact.max()
+    strong = rf.receiver_function(*m.arrays(), 0.05, water_level=0.5)
+    assert np.abs(strong - exact).max() > 1e-3 * exact.max()
+
+
+# ---------------------------------------------------------------------------------------------
+# Batching, threads, padding
+
+
+def test_batch_equals_loop_and_threads_bit_identical() -> None:
+    ms = [
+        layered("ak135", max_depth=800.0, layer_thickness=25.0),
+        layered("prem", max_depth=400.0, layer_thickness=25.0),
+        insert_discontinuity(layered("iasp91", max_depth=800.0, layer_thickness=25.0), 320, 3.0),
+    ]
+    t, vp, vs, rho = stack_models(ms)
+    p = np.array([0.04, 0.055, 0.07])
+    b1 = rf.receiver_function(t, vp, vs, rho, p, n_samples=1024, n_threads=1)
+    b2 = rf.receiver_function(t, vp, vs, rho, p, n_samples=1024, n_threads=2)
+    b4 = rf.receiver_function(t, vp, vs, rho, p, n_samples=1024, n_threads=4)
+    assert b1.shape == (3, 3, 1024)
+    assert np.array_equal(b1, b2) and np.array_equal(b1, b4)
+    for i, m in enumerate(ms):
+        for j, pj in enumerate(p):
+            single = rf.receiver_function(*m.arrays(), pj, n_samples=1024, n_threads=1)
+            # Padding (zero-thickness copies of the half-space) changes nothing but rounding.
+            np.testing.assert_allclose(b1[i, j], single, rtol=0, atol=1e-12 * single.max())
+
+
+def test_same_call_is_deterministic() -> None:
+    a = rf.receiver_function(*CRUST, [0.05, 0.06], n_threads=2)
+    b = rf.receiver_function(*CRUST, [0.05, 0.06], n_threads=1)
+    assert np.array_equal(a, b)
+
+
+# ---------------------------------------------------------------------------------------------
+# Bad input
+
+
+@pytest.mark.parametrize(
+    ("change", "match"),
+    [
+        ({"vs": [3.6, 0.0]}, r"vs must be .*model 0, layer 1"),
+        ({"vs": [0.0, 4.5]}, r"fluid layers .* model 0, layer 0"),
+        ({"vp": [6.3, np.nan]}, r"vp must be finite.*layer 1"),
+        ({"rho": [-1.0, 3.3]}, r"rho must be positive.*layer 0"),
+        ({"thickness": [-2.0, 0.0]}, r"thickness must be non-negative.*layer 0"),
+        ({"vp": [4.0, 8.1]}, r"vp\^2 must exceed 4/3 vs\^2.*layer 0"),
+        ({"slowness": [0.05, 0.2]}, r"slowness must be < 1/vp of the half-space .* index 1"),
+        ({"slowness": -0.01}, r"slowness must be finite and >= 0 .* index 0"),
+        ({"slowness": [[0.05]]}, r"slowness"),
+        ({"dt": 0.0}, r"dt must be"),
+        ({"gaussian": -1.0}, r"gaussian must be"),
+        ({"n_samples": 1}, r"n_samples must be >= 2"),
+        ({"n_fft": 1000}, r"n_fft must be a power of two"),
+        ({"n_fft": 512, "n_samples": 1024}, r"n_fft must be a power of two >= max"),
+        ({"shift": float("inf")}, r"shift must be finite"),
+        ({"water_level": -1.0}, r"water_level"),
+        ({"n_threads": 0}, r"n_threads"),
+    ],
+)
+def test_bad_input(change: dict, match: str) -> None:
+    kw = dict(thickness=[35.0, 0.0], vp=[6.3, 8.1], vs=[3.6, 4.5], rho=[2.8, 3.3], slowness=0.06)
+    kw.update(change)
+    with pytest.raises(ValueError, match=match):
+        rf.receiver_function(
+            kw.pop("thickness"), kw.pop("vp"), kw.pop("vs"), kw.pop("rho"), kw.pop("slowness"), **kw
+        )
+
+
+def test_bad_input_names_the_model() -> None:
+    t, vp, vs, rho = stack_models([layered("ak135", max_depth=100.0)] * 2)
+    vs = vs.copy()
+    vs[1, 2] = -1.0
+    with pytest.raises(ValueError, match="model 1, layer 2"):
+        rf.receiver_function(t, vp, vs, rho, 0.06)
+
+
+def test_kernel_validates_too() -> None:
+    from geoinvert import _core
+
+    one = np.ones((1, 2))
+    with pytest.raises(ValueError, match="slowness must be in"):
+        _core.rf_receiver_function(
+            one * [35, 0],
+            one * [6.3, 8.1],
+            one * [3.6, 4.5],
+            one * [2.8, 3.3],
+            np.array([0.5]),
+            0.05,
+            4096,
+            4096,
+            2.5,
+            5.0,
+            0.0,
+            1e-8,
+        )
+    with pytest.raises(ValueError, match="power of two"):
+        _core.rf_receiver_function(
+            one * [35, 0],
+            one * [6.3, 8.1],
+            one * [3.6, 4.5],
+            one * [2.8, 3.3],
+            np.array([0.05]),
+            0.05,
+            1000,
+            1000,
+            2.5,
+            5.0,
+            0.0,
+            1e-8,
+        )
+
+
+def test_grazing_layer_gives_nan_not_garbage() -> None:
+    # p exactly 1/vp of an upper layer: the layer's eigenvector matrix is singular.
+    x = rf.receiver_function([10.0, 0.0], [8.0, 6.0], [4.0, 3.5], [3.0, 2.9], 1 / 8.0)
+    assert np.isnan(x).all()
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    n=st.integers(1, 6),
+    seed=st.integers(0, 2**31 - 1),
+    p=st.floats(0.0, 0.11),
+)
+def test_fuzz_no_crash(n: int, seed: int, p: float) -> None:
+    rng = np.random.default_rng(seed)
+    h = np.r_[rng.uniform(0.0, 60.0, n - 1), 0.0]
+    vs = rng.uniform(0.3, 5.0, n)
+    vp = vs * rng.uniform(1.2, 2.5, n)
+    rho = rng.uniform(1.5, 3.5, n)
+    if p >= 1 / vp[-1]:
+        with pytest.raises(ValueError, match="slowness"):
+            rf.receiver_function(h, vp, vs, rho, p, n_samples=256)
+        return
+    x = rf.receiver_function(h, vp, vs, rho, p, n_samples=256)
+    assert x.shape == (256,)
+    # Finite, or NaN everywhere (grazing incidence), never partial garbage.
+    assert np.isfinite(x).all() or np.isnan(x).all()
+
+
+@pytest.mark.parametrize("h_fast", [2.0, 30.0, 120.0])
+def test_evanescent_layer_matches_reference(h_fast: float) -> None:
+    # A fast layer (vp = 9.5 km/s > 1/p) makes P evanescent there: the general (complex) path
+    # of the kernel with row rescaling, against the unconditionally stable Kennett reference.
+    model = (
+        np.array([20.0, h_fast, 30.0, 0.0]),
+        np.array([6.2, 9.5, 7.6, 7.9]),
+        np.array([3.6, 5.0, 4.3, 4.4]),
+        np.array([2.8, 3.4, 3.3, 3.35]),
+    )
+    p = 0.115
+    ours = rf.receiver_function(*model, p)
+    ref = reference_rf(*model, p)
+    assert np.isfinite(ours).all()
+    assert np.abs(ours - ref).max() <= 1e-6 * np.abs(ref).max()
+    f, r, z = rf.surface_spectra(*model, p, df=0.2, n_freq=20)
+    r_ref, z_ref = reference_spectra(*model, p, 2 * np.pi * f)
+    np.testing.assert_allclose(r, r_ref, rtol=1e-8, atol=1e-12)
+    np.testing.assert_allclose(z, z_ref, rtol=1e-8, atol=1e-12)
+
+
+def test_matches_seispy(fixtures: dict) -> None:
+    """seispy's numba Thomson-Haskell forward (stored fixture) for all 31 models."""
+    d = fixtures
+    if not bool(d["has_seispy"]):
+        pytest.skip("fixture made without seispy")
+    p = d["slowness"]
+    out = rf.receiver_function(
+        d["thickness"],
+        d["vp"],
+        d["vs"],
+        d["rho"],
+        p,
+        n_samples=1600,
+        n_fft=int(d["n_fft"]),
+        dt=float(d["dt"]),
+        gaussian=float(d["gaussian"]),
+        shift=float(d["shift"]),
+    )
+    ours = out[np.arange(p.size), np.arange(p.size)]
+    sp = d["seispy"]
+    err = np.abs(ours - sp).max(axis=1) / sp.max(axis=1)
+    # Issue 4: <= 1e-6 of the direct-P peak. Measured <= 3e-9 (our Gaussian cut-off); seispy
+    # and the numpy reference agree to 5e-14.
+    assert err.max() <= 1e-6
+    assert np.abs(sp - d["reference"]).max() <= 1e-12 * d["reference"].max()
