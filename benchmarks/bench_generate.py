@@ -81,6 +81,18 @@ def cpu_breakdown(task_name: str, chunk: int, seed: int, n_chunks: int) -> dict[
     return {k: v / (chunk * n_chunks) for k, v in cpu.items()}
 
 
+def dask_roundtrip(n_chunks: int = 300, workers: int = 2) -> float:
+    """Wall seconds per chunk per worker that the engine spends outside the timed stages
+    (Dask scheduling, result transfer, store open), from one-row ``crust-ps`` chunks."""
+    tmp = tempfile.mkdtemp(prefix="bench_rt_")
+    try:
+        s = generate(make_task("crust-ps"), n_chunks, Path(tmp) / "s.zarr", chunk=1,
+                     workers=workers, progress=False)  # fmt: skip
+    finally:
+        shutil.rmtree(tmp)
+    return (s.wall_s * workers - sum(s.worker_s.values())) / n_chunks
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("task", choices=["crust", "crust-ps", "rf", "mt"])
@@ -92,7 +104,12 @@ def main() -> None:
     ap.add_argument("--raw-chunks", type=int, default=10, help="chunks timed for the raw kernel")
     ap.add_argument("--keep", action="store_true", help="keep the store")
     ap.add_argument("--cpu-only", action="store_true", help="only the per-stage CPU-time breakdown")
+    ap.add_argument("--roundtrip", action="store_true", help="only the Dask per-chunk round trip")
     args = ap.parse_args()
+
+    if args.roundtrip:
+        print(f"Dask round trip: {1e3 * dask_roundtrip():.1f} ms per chunk per worker")
+        return
 
     cpu = cpu_breakdown(args.task, args.chunk, args.seed, min(args.raw_chunks, 4))
     extra = (cpu["sample"] + cpu["write"]) / cpu["forward"]
