@@ -85,16 +85,20 @@ class CurveSolver {
   }
 
  private:
+  template <int ND>
   Root newton(double s0, double omega, bool bracketed, double s_a, double F_a, double s_b,
               double K_hint) const;
   Root refine(double c1, double F1, double c2, double F2, double omega) const;
   int scan(double c_a, double F_a, double c_b, double omega, int need, Root* out);
+  int dip_search(double a, double Fa, double x, double Fx, double b, double Fb, double omega,
+                 Root* out) const;
 
   PreparedModel m_;
   Wave wave_ = Wave::rayleigh;
   double s_max_ = 0.0;
   double sign_lo_ = 1.0;
-  std::vector<Root> roots_, prev_, prev2_;
+  std::vector<Root> roots_, prev_, prev2_, prev3_, prev4_;
+  bool group_ = false;  ///< derivatives in omega too (group velocity, Hermite prediction)
 };
 
 void CurveSolver::prepare(const double* h, const double* vp, const double* vs, const double* rho,
@@ -165,8 +169,9 @@ double CurveSolver::wkb_phase(double c, double omega) const {
   double sum = 0.0;
   for (std::size_t i = 0; i < m_.n; ++i) {
     double t = 0.0;
-    if (!m_.fluid[i]) t += std::sqrt(std::max(0.0, ic2 - m_.b2inv[i]));
-    if (wave_ == Wave::rayleigh) t += std::sqrt(std::max(0.0, ic2 - m_.a2inv[i]));
+    // vertical wavenumber / omega of propagating (c > v) waves: sqrt(1/v^2 - 1/c^2)
+    if (!m_.fluid[i]) t += std::sqrt(std::max(0.0, m_.b2inv[i] - ic2));
+    if (wave_ == Wave::rayleigh) t += std::sqrt(std::max(0.0, m_.a2inv[i] - ic2));
     sum += m_.h[i] * t;
   }
   return omega * sum;
@@ -177,8 +182,9 @@ double CurveSolver::wkb_phase(double c, double omega) const {
 // otherwise). Without, the iteration starts from s0 and builds a bracket from its iterates.
 // Convergence: the step is below 1e-12 c, or the quadratic-convergence estimate of the error of
 // the new iterate, K dc^2 (K = F''/2F' estimated from the last two steps, or `K_hint` from the
-// previous frequency of the same mode), is below 1e-13 c. Every evaluation also gives
+// previous frequency of the same mode), is below 1e-12 c. Every evaluation also gives
 // dc/domega = -F_omega/F_c, extrapolated to the root from the last two iterates.
+template <int ND>
 Root CurveSolver::newton(double s0, double omega, bool bracketed, double s_a, double F_a,
                          double s_b, double K_hint) const {
   Root res;
@@ -199,11 +205,11 @@ Root CurveSolver::newton(double s0, double omega, bool bracketed, double s_a, do
   }
   int clamps = 0;
   for (int it = 0; it < 100; ++it) {
-    const Eval e = eval<2>(s, omega);
+    const Eval e = eval<ND>(s, omega);
     const double c = c_of_s(s);
     if (!std::isfinite(e.F) || !std::isfinite(e.Fs)) return res;
     const double dcds = -m_.beta_n * m_.beta_n * s / c;
-    double R = e.Fs != 0.0 ? -e.Fw * dcds / e.Fs : 0.0;
+    double R = ND == 2 ? (e.Fs != 0.0 ? -e.Fw * dcds / e.Fs : 0.0) : kNaN;
     if (e.F == 0.0) {
       res.ok = true;
       res.c = c;
@@ -244,7 +250,7 @@ Root CurveSolver::newton(double s0, double omega, bool bracketed, double s_a, do
     if (!done && newton_step && dc <= 1e-5 * c_new) {
       if (std::isfinite(prev_dc) && prev_dc > 0.0) {
         K = dc / (prev_dc * prev_dc);
-        done = K * dc * dc <= 1e-13 * c_new;
+        done = K * dc * dc <= 1e-12 * c_new;
       } else if (std::isfinite(K_hint)) {
         done = K_hint * dc * dc <= 1e-12 * c_new;
       }
@@ -255,7 +261,7 @@ Root CurveSolver::newton(double s0, double omega, bool bracketed, double s_a, do
       res.c = c_new;
       res.sgn_c = -sgn(e.Fs);
       if (br) res.sgn_c = (s_pos < s_neg) ? 1.0 : -1.0;  // F > 0 above the root (larger c)
-      if (std::isfinite(c_prev_eval) && c_prev_eval != c)
+      if (ND == 2 && std::isfinite(c_prev_eval) && c_prev_eval != c)
         R += (R - R_prev) / (c - c_prev_eval) * (c_new - c);
       res.dcdw = R;
       res.K = std::isfinite(K) ? K : K_hint;
@@ -275,7 +281,8 @@ Root CurveSolver::refine(double c1, double F1, double c2, double F2, double omeg
   double t = F1 / (F1 - F2);
   if (!(t > 0.05 && t < 0.95)) t = 0.5;
   const double s0 = s1 + t * (s2 - s1);
-  Root r = newton(s0, omega, true, s1, F1, s2, kNaN);
+  Root r = group_ ? newton<2>(s0, omega, true, s1, F1, s2, kNaN)
+                  : newton<1>(s0, omega, true, s1, F1, s2, kNaN);
   if (r.ok) r.sgn_c = F2 > 0.0 ? 1.0 : -1.0;
   return r;
 }
@@ -284,13 +291,15 @@ Root CurveSolver::refine(double c1, double F1, double c2, double F2, double omeg
 int CurveSolver::scan(double c_a, double F_a, double c_b, double omega, int need, Root* out) {
   const double dc_max = (m_.beta_n - m_.c_lo) / kMinScanSteps;
   double c = c_a, F = F_a;
+  double c_pp = kNaN, F_pp = kNaN;  // the point before c
+  double D = kNaN;                  // sign-carrying dF/dc at c (unknown at c_a)
   double phi = wkb_phase(c, omega);
   int found = 0;
   while (c < c_b && found < need) {
     double dc = std::min(dc_max, c_b - c);
     double cn = c + dc;
     double phin = wkb_phase(cn, omega);
-    while (phi - phin > kMaxScanPhase && dc > 1e-9 * c) {
+    while (phin - phi > kMaxScanPhase && dc > 1e-9 * c) {
       dc *= 0.5;
       cn = c + dc;
       phin = wkb_phase(cn, omega);
@@ -298,29 +307,100 @@ int CurveSolver::scan(double c_a, double F_a, double c_b, double omega, int need
     const bool last = cn >= c_b * (1.0 - 1e-15);
     if (last) cn = c_b;
     const double sn = last && c_b >= m_.beta_n ? 0.0 : s_of_c(cn);
-    const double Fn = f0(sn, omega);
+    const Eval en = eval<1>(sn, omega);  // value and slope (dF/dc has the sign of -F_s)
+    const double Fn = en.F, Dn = -en.Fs;
     if (!std::isfinite(Fn)) return found;
     if (sgn(Fn) != sgn(F)) {
       Root r = refine(c, F, cn, Fn, omega);
       if (!r.ok) return found;
       if (!(cn >= m_.beta_n && r.c >= m_.beta_n * (1.0 - 1e-14))) out[found++] = r;
+    } else {
+      // Same sign at both ends; two close roots may hide in between when |F| dips: |F|
+      // decreasing at the left end and increasing at the right end, or a dip over three
+      // samples. Then search the minimum of |F| for a sign change.
+      const double sg = sgn(F);
+      const bool slopes = std::isfinite(D) && sg * D < 0.0 && sg * Dn > 0.0;
+      const bool three = std::isfinite(F_pp) && sgn(F_pp) == sg && std::fabs(F) < std::fabs(F_pp) &&
+                         std::fabs(F) < std::fabs(Fn);
+      Root pair[2];
+      int k = 0;
+      if (slopes) {
+        const double cm = 0.5 * (c + cn);
+        const double Fm = f0(s_of_c(cm), omega);
+        if (sgn(Fm) != sg) {
+          pair[0] = refine(c, F, cm, Fm, omega);
+          pair[1] = refine(cm, Fm, cn, Fn, omega);
+          k = pair[0].ok && pair[1].ok ? 2 : 0;
+        } else {
+          k = dip_search(c, F, cm, Fm, cn, Fn, omega, pair);
+        }
+      } else if (three) {
+        k = dip_search(c_pp, F_pp, c, F, cn, Fn, omega, pair);
+      }
+      for (int i = 0; i < k && found < need; ++i) out[found++] = pair[i];
     }
+    c_pp = c;
+    F_pp = F;
     c = cn;
     F = Fn;
+    D = Dn;
     phi = phin;
   }
   return found;
 }
 
+// Golden-section search of the minimum of sgn(F_x) F on (a, b) around the interior point x;
+// stops at the first sample of the opposite sign (then the two roots on either side are
+// refined and returned, in increasing c) or when the interval is below 1e-10 c (no root).
+int CurveSolver::dip_search(double a, double Fa, double x, double Fx, double b, double Fb,
+                            double omega, Root* out) const {
+  const double sg = sgn(Fx);
+  for (int it = 0; it < 80 && (b - a) > 1e-10 * x; ++it) {
+    const double u = (x - a > b - x) ? x - 0.381966011250105 * (x - a)
+                                     : x + 0.381966011250105 * (b - x);
+    const double Fu = f0(s_of_c(u), omega);
+    if (!std::isfinite(Fu)) return 0;
+    if (sg * Fu <= 0.0) {
+      const Root r1 = refine(a, Fa, u, Fu, omega);
+      const Root r2 = refine(u, Fu, b, Fb, omega);
+      if (!r1.ok || !r2.ok) return 0;
+      out[0] = r1;
+      out[1] = r2;
+      return 2;
+    }
+    if (sg * Fu < sg * Fx) {
+      if (u < x) {
+        b = x;
+        Fb = Fx;
+      } else {
+        a = x;
+        Fa = Fx;
+      }
+      x = u;
+      Fx = Fu;
+    } else if (u < x) {
+      a = u;
+      Fa = Fu;
+    } else {
+      b = u;
+      Fb = Fu;
+    }
+  }
+  return 0;
+}
+
 void CurveSolver::solve(const double* omega, std::size_t n_freq, int mode, double* phase,
                         double* grp) {
   const std::size_t need = static_cast<std::size_t>(mode) + 1;
+  group_ = grp != nullptr;
   roots_.assign(need, Root{});
   prev_.assign(need, Root{});
   prev2_.assign(need, Root{});
+  prev3_.assign(need, Root{});
+  prev4_.assign(need, Root{});
   Root* roots = roots_.data();
   std::size_t K = need;  // modes still tracked (modes disappear towards long periods)
-  double w_prev = kNaN, w_prev2 = kNaN;
+  double w_prev = kNaN, w_prev2 = kNaN, w_prev3 = kNaN, w_prev4 = kNaN;
   for (std::size_t j = 0; j < n_freq; ++j) {
     const double w = omega[j];
     if (j == 0) {
@@ -335,23 +415,47 @@ void CurveSolver::solve(const double* omega, std::size_t n_freq, int mode, doubl
         // dc/domega (linear from the last one at the second frequency).
         const Root& p1 = prev_[m];
         double c_pred;
-        if (j >= 2 && prev2_[m].ok) {
+        if (!group_) {
+          // Phase only (no dc/domega): Lagrange polynomial in ln(omega) through the last (up
+          // to) four roots of this mode.
+          const Root* hist[4] = {&prev_[m], &prev2_[m], &prev3_[m], &prev4_[m]};
+          const double wh[4] = {w_prev, w_prev2, w_prev3, w_prev4};
+          int n_h = 0;
+          while (n_h < 4 && n_h < static_cast<int>(j) && hist[n_h]->ok) ++n_h;
+          const double x = std::log(w);
+          double xs[4];
+          for (int a = 0; a < n_h; ++a) xs[a] = std::log(wh[a]);
+          c_pred = 0.0;
+          for (int a = 0; a < n_h; ++a) {
+            double l = 1.0;
+            for (int b = 0; b < n_h; ++b)
+              if (b != a) l *= (x - xs[b]) / (xs[a] - xs[b]);
+            c_pred += l * hist[a]->c;
+          }
+        } else if (j >= 2 && prev2_[m].ok) {
+          // in x = ln(omega), where dispersion curves are smoother: dc/dx = omega dc/domega
           const Root& p0 = prev2_[m];
-          const double h = w_prev - w_prev2, t = (w - w_prev2) / h;
+          const double h = std::log(w_prev / w_prev2), t = std::log(w / w_prev2) / h;
           const double t2 = t * t, t3 = t2 * t;
-          c_pred = (2 * t3 - 3 * t2 + 1) * p0.c + (t3 - 2 * t2 + t) * h * p0.dcdw +
-                   (-2 * t3 + 3 * t2) * p1.c + (t3 - t2) * h * p1.dcdw;
+          c_pred = (2 * t3 - 3 * t2 + 1) * p0.c + (t3 - 2 * t2 + t) * h * (w_prev2 * p0.dcdw) +
+                   (-2 * t3 + 3 * t2) * p1.c + (t3 - t2) * h * (w_prev * p1.dcdw);
         } else {
-          c_pred = p1.c + p1.dcdw * (w - w_prev);
+          c_pred = p1.c + p1.dcdw * w_prev * std::log(w / w_prev);
         }
         const double lower = m == 0 ? m_.c_lo : roots[m - 1].c;
         if (!std::isfinite(c_pred)) c_pred = p1.c;
         c_pred = std::clamp(c_pred, lower + 1e-9 * lower, m_.beta_n * (1.0 - 1e-12));
-        Root r = newton(s_of_c(c_pred), w, false, 0.0, 0.0, 0.0, p1.K);
+        Root r = group_ ? newton<2>(s_of_c(c_pred), w, false, 0.0, 0.0, 0.0, p1.K)
+                        : newton<1>(s_of_c(c_pred), w, false, 0.0, 0.0, 0.0, p1.K);
         const double below = m == 0 ? sign_lo_ : roots[m - 1].sgn_c;
+        // Guards: ordered, parity of the root count below (sign of F just below this root ==
+        // sign just above the root below), close to the prediction in WKB phase, and the WKB
+        // phase of the mode, ~ its quantisation constant along the branch, has not jumped by
+        // a mode or more (a jump over a pair of roots keeps the parity).
         const bool good = r.ok && r.c > lower * (1.0 + 1e-10) && r.c < m_.beta_n &&
                           -r.sgn_c == below &&
-                          std::fabs(wkb_phase(r.c, w) - wkb_phase(c_pred, w)) <= kMaxJumpPhase;
+                          std::fabs(wkb_phase(r.c, w) - wkb_phase(c_pred, w)) <= kMaxJumpPhase &&
+                          std::fabs(wkb_phase(r.c, w) - wkb_phase(p1.c, w_prev)) <= kPi;
         if (!good) {
           // Recover: scan upward from the root below (or c_lo) for the next root.
           const double ca = m == 0 ? m_.c_lo : roots[m - 1].c * (1.0 + 1e-9);
@@ -364,9 +468,13 @@ void CurveSolver::solve(const double* omega, std::size_t n_freq, int mode, doubl
       K = k_ok;
     }
     for (std::size_t m = 0; m < need; ++m) {
+      prev4_[m] = prev3_[m];
+      prev3_[m] = prev2_[m];
       prev2_[m] = prev_[m];
       prev_[m] = m < K ? roots[m] : Root{};
     }
+    w_prev4 = w_prev3;
+    w_prev3 = w_prev2;
     w_prev2 = w_prev;
     w_prev = w;
     if (K > static_cast<std::size_t>(mode)) {
@@ -415,6 +523,9 @@ void validate(const double* periods, std::size_t n_periods, const double* thickn
   for (std::size_t mi = 0; mi < n_models; ++mi) {
     const std::size_t o = mi * n_layers;
     double depth = 0.0;
+    if (vs[o + n_layers - 1] == 0.0)
+      throw_invalid("vs: the half-space (last layer) must be solid (vs > 0); at model ", mi,
+                    ", layer ", n_layers - 1);
     bool solid_seen = false;
     for (std::size_t l = 0; l < n_layers; ++l) {
       for (int a = 0; a < 4; ++a)
@@ -476,7 +587,8 @@ void compute(const double* periods, std::size_t n_periods, const double* thickne
     Workspace& w = ws[wk];
     const std::size_t o = mi * n_layers;
     w.solver.prepare(thickness + o, vp + o, vs + o, rho + o, n_layers, rq);
-    w.solver.solve(omega.data(), n_periods, rq.mode, w.ph.data(), w.gr.data());
+    w.solver.solve(omega.data(), n_periods, rq.mode, w.ph.data(),
+                   rq.group ? w.gr.data() : nullptr);
     for (std::size_t j = 0; j < n_periods; ++j) {
       phase[mi * n_periods + order[j]] = w.ph[j];
       if (rq.group) group[mi * n_periods + order[j]] = w.gr[j];

@@ -1,12 +1,14 @@
 // Surface-wave dispersion curves (phase and group velocity) of layered elastic models.
 //
-// Secular functions: see secular.hpp (Buchen & Ben-Hador 1996 fast delta matrix for Rayleigh,
-// Thomson-Haskell for Love). Earth flattening: Schwab & Knopoff (1972) as implemented in CPS
+// Secular functions: see secular.hpp (Dunkin 1965 compound matrix in the CPS surf96 form for
+// Rayleigh, Thomson-Haskell for Love). Earth flattening: Schwab & Knopoff (1972) as implemented in CPS
 // surf96 `sphere` (layer mid-point velocity mapping, Biswas 1972 density exponents).
 //
 // Root search (dispersion.cpp): periods are processed from the shortest to the longest. At the
 // first (highest) frequency the phase-velocity axis (c_lo, vs_halfspace] is scanned with an
-// adaptive step (at most a quarter of a WKB mode spacing) and every sign change is refined. At
+// adaptive step (at most a quarter of a WKB mode spacing); pairs of close roots between two
+// same-sign samples are caught by a slope test (analytic dF/dc at both ends) and a three-point
+// dip test, followed by a golden-section search of |F|; every sign change is refined. At
 // each further frequency every tracked mode is continued with a safeguarded Newton step on an
 // analytic (dual-number) derivative, from a prediction extrapolated along the curve; a guard then
 // proves that no root was jumped: the roots must be ordered, the sign of F just below mode m must

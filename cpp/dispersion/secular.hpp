@@ -2,12 +2,15 @@
 //
 // Methods
 // -------
-// * Rayleigh (P-SV): the fast delta-matrix algorithm of Buchen & Ben-Hador (1996), "Free-mode
-//   surface-wave computations", Geophys. J. Int. 124, 869-887 (their eqs. 3.5-3.8), which is the
-//   Dunkin (1965, BSSA 55, 335-358) compound-matrix (delta-matrix) recursion factorised into a
-//   few scalar products per layer. It propagates the 5 independent 2x2 minors from the free
-//   surface down to the half-space, so the growing and decaying exponentials never cancel.
-// * Love (SH): the Thomson (1950) - Haskell (1953) 2x2 propagator of (displacement, traction).
+// * Rayleigh (P-SV): Dunkin's (1965, BSSA 55, 335-358) compound-matrix (delta-matrix) method:
+//   the 5 independent 2x2 minors of the P-SV propagator are carried from the half-space up to
+//   the free surface, so the growing and decaying exponentials never cancel. Matrix layout and
+//   normalisation follow CPS surf96 (Herrmann & Russell, Computer Programs in Seismology,
+//   subroutines dltar4/dnka/var).
+//   (The fast delta-matrix of Buchen & Ben-Hador 1996 as transcribed in disba's `fast_delta`
+//   was tried first and found to give a wrong root even for a homogeneous layered model.)
+// * Love (SH): the Thomson (1950) - Haskell (1953) 2x2 propagator of (displacement,
+//   traction/k), from the free surface down, closed by the half-space radiation condition.
 //
 // Formulation details specific to this implementation
 // ---------------------------------------------------
@@ -24,11 +27,12 @@
 // * The half-space term uses s = sqrt(1 - c^2/vs_n^2) as the independent variable: c(s) =
 //   vs_n sqrt(1 - s^2). F is smooth in s at s = 0 (c = vs_n), where it has a square-root branch
 //   point as a function of c, so Newton steps in s converge for roots close to vs_n.
-// * Fluid layers (vs = 0) at the top, Rayleigh only: the shear part of their propagator is the
-//   identity and their gamma = vs^2/c^2 is 0; this is the exact vs -> 0 limit of the solid
-//   recursion with the (spurious) shear-resonance factor removed (as in disba's fast_delta and
-//   CPS's dltar4 water-layer treatment). Love waves ignore fluid layers: SH motion does not
-//   couple into a fluid, the free surface is the top of the first solid layer.
+// * Fluid layers (vs = 0) at the top, Rayleigh only: the compound vector at the top of the first
+//   solid layer is closed with the fluid's (potential, vertical displacement) state propagated
+//   down from the free surface through every fluid layer (sigma_zz = -rho omega^2 phi continuous
+//   between fluids); for a single layer this is CPS dltar4's water-layer formula
+//   cos(P) e0 - rho w e1. Love waves ignore fluid layers: SH motion does not enter a fluid, the
+//   free surface is then the top of the first solid layer.
 // * Zero-thickness layers are removed before the recursion (an exact identity), so padding a
 //   model with zero-thickness layers gives bit-identical results.
 #pragma once
