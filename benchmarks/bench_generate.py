@@ -51,6 +51,48 @@ def raw_rate(task_name: str, n: int, chunk: int, seed: int, n_chunks: int, threa
     return done / (time.perf_counter() - t0)
 
 
+def cpu_breakdown(task_name: str, chunk: int, seed: int, n_chunks: int) -> dict[str, float]:
+    """CPU seconds (``time.process_time``, robust to other load on a shared machine) per sample
+    of each engine stage, run serially in this process with a 1-thread kernel: prior sampling,
+    forward kernel, hashing + Zarr write of the chunk."""
+    from geoinvert.data import create_store
+
+    task = make_task(task_name)
+    tmp = tempfile.mkdtemp(prefix="bench_cpu_")
+    try:
+        store = create_store(Path(tmp) / "s.zarr", task, chunk * n_chunks, chunk, seed)
+        cpu = {"sample": 0.0, "forward": 0.0, "write": 0.0}
+        for i in range(n_chunks):
+            c0 = time.process_time()
+            batch = task.sample(np.random.default_rng(chunk_seed(seed, i)), chunk)
+            c1 = time.process_time()
+            out = task.forward(batch, 1)
+            c2 = time.process_time()
+            data = task.simulate(np.random.default_rng(chunk_seed(seed, i)), chunk, 1)
+            c3 = time.process_time()
+            store.write_chunk(i, data)
+            c4 = time.process_time()
+            del out
+            cpu["sample"] += c1 - c0
+            cpu["forward"] += c2 - c1
+            cpu["write"] += c4 - c3
+    finally:
+        shutil.rmtree(tmp)
+    return {k: v / (chunk * n_chunks) for k, v in cpu.items()}
+
+
+def dask_roundtrip(n_chunks: int = 300, workers: int = 2) -> float:
+    """Wall seconds per chunk per worker that the engine spends outside the timed stages
+    (Dask scheduling, result transfer, store open), from one-row ``crust-ps`` chunks."""
+    tmp = tempfile.mkdtemp(prefix="bench_rt_")
+    try:
+        s = generate(make_task("crust-ps"), n_chunks, Path(tmp) / "s.zarr", chunk=1,
+                     workers=workers, progress=False)  # fmt: skip
+    finally:
+        shutil.rmtree(tmp)
+    return (s.wall_s * workers - sum(s.worker_s.values())) / n_chunks
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("task", choices=["crust", "crust-ps", "rf", "mt"])
@@ -61,7 +103,23 @@ def main() -> None:
     ap.add_argument("--out", default=None, help="store path (default: a temporary directory)")
     ap.add_argument("--raw-chunks", type=int, default=10, help="chunks timed for the raw kernel")
     ap.add_argument("--keep", action="store_true", help="keep the store")
+    ap.add_argument("--cpu-only", action="store_true", help="only the per-stage CPU-time breakdown")
+    ap.add_argument("--roundtrip", action="store_true", help="only the Dask per-chunk round trip")
     args = ap.parse_args()
+
+    if args.roundtrip:
+        print(f"Dask round trip: {1e3 * dask_roundtrip():.1f} ms per chunk per worker")
+        return
+
+    cpu = cpu_breakdown(args.task, args.chunk, args.seed, min(args.raw_chunks, 4))
+    extra = (cpu["sample"] + cpu["write"]) / cpu["forward"]
+    print(
+        "CPU per sample: "
+        + ", ".join(f"{k} {1e6 * v:.1f} us" for k, v in cpu.items())
+        + f"; sampling + writing = {100 * extra:.2f} % of the kernel's CPU time"
+    )
+    if args.cpu_only:
+        return
 
     tmp = None
     out = args.out

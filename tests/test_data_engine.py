@@ -366,10 +366,11 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_existing_cluster_over_tcp(reference, tmp_path):
+@pytest.fixture(scope="module")
+def external_cluster():
+    """A real Dask cluster on loopback: `dask scheduler` + `dask worker --nworkers 2`."""
     port = _free_port()
     addr = f"tcp://127.0.0.1:{port}"
-    env = {**os.environ, "DASK_DISTRIBUTED__WORKER__DAEMON": "False"}
     sched = subprocess.Popen(
         [
             sys.executable,
@@ -384,7 +385,6 @@ def test_existing_cluster_over_tcp(reference, tmp_path):
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-        env=env,
     )
     worker = subprocess.Popen(
         [
@@ -403,17 +403,13 @@ def test_existing_cluster_over_tcp(reference, tmp_path):
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-        env=env,
     )
     try:
         from dask.distributed import Client
 
         with Client(addr, timeout=60) as c:
             c.wait_for_workers(2, timeout=60)
-        out = tmp_path / "tcp.zarr"
-        s = generate(CrustPsTask(), N, out, chunk=K, seed=SEED, scheduler=addr, progress=False)
-        assert s.chunks_generated == 6
-        _assert_identical(reference, _arrays(out))
+        yield addr
     finally:
         for p in (worker, sched):
             p.send_signal(signal.SIGINT)
@@ -423,3 +419,75 @@ def test_existing_cluster_over_tcp(reference, tmp_path):
             except subprocess.TimeoutExpired:
                 p.kill()
                 p.wait()
+
+
+def test_existing_cluster_over_tcp(reference, tmp_path, external_cluster):
+    out = tmp_path / "tcp.zarr"
+    s = generate(
+        CrustPsTask(), N, out, chunk=K, seed=SEED, scheduler=external_cluster, progress=False
+    )
+    assert s.chunks_generated == 6
+    _assert_identical(reference, _arrays(out))
+
+
+def test_sigkill_of_a_worker_mid_run(tmp_path, external_cluster):
+    """A worker process SIGKILLed mid-run: the nanny restarts it, its chunks are recomputed and
+    the store equals an uninterrupted run's."""
+    import threading
+
+    from dask.distributed import Client
+
+    from geoinvert.data import RFTask
+
+    n, k = 600, 20  # 30 chunks of real receiver functions (~0.6 ms CPU each)
+    ref = tmp_path / "ref.zarr"
+    generate(RFTask(), n, ref, chunk=k, seed=1, workers=1, processes=False, progress=False)
+    with Client(external_cluster, timeout=60) as c:
+        c.wait_for_workers(2, timeout=60)
+        pid = next(iter(c.run(os.getpid).values()))
+    out = tmp_path / "w.zarr"
+    killed = []
+
+    def killer() -> None:
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                if DatasetStore(out).complete_chunks().sum() >= 3:
+                    os.kill(pid, signal.SIGKILL)
+                    killed.append(pid)
+                    return
+            except Exception:
+                pass
+            time.sleep(0.02)
+
+    th = threading.Thread(target=killer)
+    th.start()
+    s = generate(RFTask(), n, out, chunk=k, seed=1, scheduler=external_cluster, progress=False)
+    th.join()
+    assert killed, "the worker was not killed"
+    assert s.chunks_generated == 30
+    assert DatasetStore(out).complete_chunks(verify=True).all()
+    _assert_identical(_arrays(ref), _arrays(out))
+
+
+@dataclass
+class _FlakyOnceTask(CrustPsTask):
+    """Chunk 2's first attempt dies with an I/O error (a lost file system, say); the flag file
+    makes the second attempt succeed. Exercises Dask's task retries."""
+
+    flag: str = ""
+
+    def simulate(self, rng, n, n_threads=1):
+        flag = Path(self.flag)
+        if n == K and not flag.exists() and rng.bit_generator.seed_seq.spawn_key == (2,):
+            flag.write_text("failed once")
+            raise OSError("transient failure of chunk 2")
+        return super().simulate(rng, n, n_threads)
+
+
+def test_failed_task_is_retried(reference, tmp_path):
+    out = tmp_path / "retry.zarr"
+    task = _FlakyOnceTask(flag=str(tmp_path / "flag"))
+    s = generate(task, N, out, chunk=K, seed=SEED, workers=2, processes=False, progress=False)
+    assert (tmp_path / "flag").exists() and s.chunks_generated == 6
+    _assert_identical(reference, _arrays(out))

@@ -60,12 +60,12 @@ def plot_prior(
         ax[0, 3].set_xlabel("Moho depth (km)")
         fig.suptitle(f"crust prior: {n} samples (profiles), {len(big)} (histogram)")
     elif name == "mt":
-        s = priors.sample_mt_sections(rng, max(n, 4), prior)
+        ms = priors.sample_mt_sections(rng, max(n, 4), prior)
         p = prior or priors.MTSectionPrior()
         fig, ax = _figure(2, 2, (14, 6))
         for k, a in enumerate(ax.flat):
             im = a.imshow(
-                s.log10_resistivity[k],
+                ms.log10_resistivity[k],
                 extent=(0, p.width, p.depth, 0),
                 aspect="auto",
                 cmap="viridis_r",
@@ -77,18 +77,18 @@ def plot_prior(
         fig.colorbar(im, ax=ax, label="log10 resistivity (Ω·m)")
         fig.suptitle("MT section prior: 4 samples")
     elif name == "rf":
-        s = priors.sample_rf_params(rng, max(n, 2000), prior)
+        rs = priors.sample_rf_params(rng, max(n, 2000), prior)
         fig, ax = _figure(1, 4, (15, 4))
-        present = s.column("x_present") == 1
-        ax[0, 0].hist(s.column("x_depth")[present], bins=30)
+        present = rs.column("x_present") == 1
+        ax[0, 0].hist(rs.column("x_depth")[present], bins=30)
         ax[0, 0].set_xlabel("X depth (km)")
-        ax[0, 1].hist(100 * s.column("x_dlnvs")[present], bins=30)
+        ax[0, 1].hist(100 * rs.column("x_dlnvs")[present], bins=30)
         ax[0, 1].set_xlabel("X Vs jump (%)")
-        ax[0, 2].hist(s.column("x_width")[present], bins=30)
+        ax[0, 2].hist(rs.column("x_width")[present], bins=30)
         ax[0, 2].set_xlabel("X width (km, 0 = sharp)")
-        ax[0, 3].hist(s.column("slowness"), bins=30)
+        ax[0, 3].hist(rs.column("slowness"), bins=30)
         ax[0, 3].set_xlabel("slowness (s/km)")
-        fig.suptitle(f"RF prior: {len(s)} samples, {present.mean():.0%} with an X-discontinuity")
+        fig.suptitle(f"RF prior: {len(rs)} samples, {present.mean():.0%} with an X-discontinuity")
     else:
         raise ValueError(f"name must be 'crust', 'mt' or 'rf', got {name!r}")
     fig.tight_layout() if name != "mt" else None
@@ -119,12 +119,20 @@ def plot_store_samples(store: str | Path, n: int = 4, *, out: str | Path | None 
     tnames = a.get("target_names", ["target"])
     if x.ndim == 2:
         fig, ax = _figure(1, 1, (9, 5))
-        names = a.get("input_names", [str(i) for i in range(x.shape[1])])
+        names = a.get("input_names", [])
+        times = a.get("times")
+        axis = np.asarray(times) if times is not None and len(times) == x.shape[1] else None
         for r, xi, yi in zip(rows, x, y, strict=True):
             label = ", ".join(f"{t}={v:.4g}" for t, v in zip(tnames, yi.ravel(), strict=False))
-            ax[0, 0].plot(xi, marker=".", label=f"row {r}: {label}")
-        ax[0, 0].set_xticks(range(len(names)))
-        ax[0, 0].set_xticklabels(names, rotation=90, fontsize=6)
+            if axis is not None:
+                ax[0, 0].plot(axis, xi, lw=0.8, label=f"row {r}: {label}")
+            else:
+                ax[0, 0].plot(xi, marker=".", label=f"row {r}: {label}")
+        if axis is not None:
+            ax[0, 0].set_xlabel("time after P (s)")
+        elif len(names) == x.shape[1]:
+            ax[0, 0].set_xticks(range(len(names)))
+            ax[0, 0].set_xticklabels(names, rotation=90, fontsize=6)
         ax[0, 0].set_ylabel(a.get("input_units", ""))
         ax[0, 0].legend(fontsize=7)
     else:

@@ -191,6 +191,12 @@ def generate(
     Returns
     -------
     GenerationSummary
+
+    Notes
+    -----
+    With the default embedded cluster of worker *processes*, a script that calls this function
+    must do so under ``if __name__ == "__main__":`` (Python's spawn start method re-imports the
+    main module in each worker).
     """
     from dask.distributed import Client, LocalCluster, as_completed
     from tqdm.auto import tqdm

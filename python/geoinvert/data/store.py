@@ -152,7 +152,8 @@ class DatasetStore:
     def read_chunk(self, index: int) -> ChunkData:
         root = self.root
         sl = self.rows(index)
-        return ChunkData(*(np.asarray(root[name][sl]) for name in _ARRAYS))
+        inputs, targets, params, status = (np.asarray(root[name][sl]) for name in _ARRAYS)
+        return ChunkData(inputs, targets, params, status)
 
     def marker(self, index: int) -> bytes | None:
         """The stored digest of chunk ``index`` (None if absent or unreadable)."""
@@ -180,10 +181,12 @@ class DatasetStore:
         if not verify:
             try:
                 m = np.asarray(self.root["chunk_sha256"][:])
-                return m.any(axis=1)
+                return np.asarray(m.any(axis=1), dtype=bool)
             except Exception:
                 pass
-        return np.array([self.is_complete(i, verify=verify) for i in range(a["n_chunks"])])
+        return np.array(
+            [self.is_complete(i, verify=verify) for i in range(a["n_chunks"])], dtype=bool
+        )
 
     def complete_rows(self, *, verify: bool = False) -> NDArray[np.int64]:
         """Row indices belonging to complete chunks."""

@@ -601,7 +601,7 @@ class RFTask(Task):
     def forward(self, batch: dict[str, NDArray], n_threads: int | None) -> NDArray:
         from ..rf import receiver_function
 
-        kw = {
+        kw: dict[str, Any] = {
             "dt": self.dt,
             "n_samples": self.n_samples,
             "shift": self.shift,

@@ -116,7 +116,7 @@ def normalization_stats(
             s1 = a1 if s1 is None else s1 + a1
             s2 = a2 if s2 is None else s2 + a2
             count += x.size // a1.size
-        if s1 is None or count == 0:
+        if s1 is None or s2 is None or count == 0:
             raise ValueError("normalization_stats: no usable rows in the train split")
         mean = s1 / count
         var = np.maximum(s2 / count - mean**2, 0.0)
@@ -349,7 +349,10 @@ class StoreDataset(torch.utils.data.Dataset):
         if self.stats is not None:
             x = self.normalize_inputs(x)
             y = (y - self._mu[1]) / self._sd[1]
-        out = (torch.from_numpy(x.astype(np.float32)), torch.from_numpy(y.astype(np.float32)))
+        out: tuple[torch.Tensor, ...] = (
+            torch.from_numpy(x.astype(np.float32)),
+            torch.from_numpy(y.astype(np.float32)),
+        )
         if self.return_params:
             out = (*out, torch.from_numpy(np.asarray(p, dtype=np.float64)))
         return out
