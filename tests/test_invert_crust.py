@@ -74,3 +74,25 @@ def test_mc_models_match_the_prior_construction():
     np.testing.assert_allclose(ours, theirs, rtol=1e-9)
     lo, hi = mc_bounds(prior)
     assert lo.size == theta.shape[1] and np.all(lo < hi)
+
+
+@pytest.mark.parametrize(
+    ("observed", "message"),
+    [
+        (np.full((3, 21), 3.8), None),
+        (np.full((3, 20), 3.8), "shape"),
+        (np.where(np.arange(63).reshape(3, 21) == 30, np.nan, 3.8), "grid point 1, frequency"),
+        (np.full((3, 21), 3800.0), "wrong unit"),
+        (np.full((3, 21), -3.8), "positive"),
+    ],
+)
+def test_observed_data_errors_name_the_grid_point(observed, message):
+    # Validation happens before the model is touched, so no network is needed here.
+    from geoinvert.invert.crust import invert_crust
+
+    if message is None:
+        with pytest.raises(AttributeError):  # valid data reaches the (absent) model
+            invert_crust(None, FREQ, observed)
+    else:
+        with pytest.raises(ValueError, match=message):
+            invert_crust(None, FREQ, observed)

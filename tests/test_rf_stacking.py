@@ -67,3 +67,26 @@ def test_shape_errors_name_arguments():
         depth_stack(np.zeros((3, 10)), np.arange(10.0), [0.05, 0.06], [1.0], THICK, VP, VS)
     with pytest.raises(ValueError, match="post-critical"):
         ps_delay([10.0], 0.2, THICK, VP, VS)
+
+
+def test_moveout_stack_aligns_to_reference_slowness():
+    from geoinvert.invert.xdisc import moveout_stack
+
+    rng = np.random.default_rng(2)
+    slowness = rng.uniform(0.04, 0.08, size=12)
+    times, traces = _pulse_traces(300.0, slowness, 1.0, 0.0, rng)
+    stack = moveout_stack(traces, times, slowness, (THICK, VP, VS), p_ref=0.06)
+    expected = ps_delay([300.0], 0.06, THICK, VP, VS)[0]
+    assert abs(times[np.argmax(stack)] - expected) <= 0.1  # within two samples
+    assert stack.max() > 0.9  # aligned pulses stack coherently
+
+
+def test_station_nan_trace_is_named():
+    from geoinvert.invert.xdisc import classify_station
+
+    traces = np.zeros((3, 50))
+    traces[2, 7] = np.nan
+    with pytest.raises(ValueError, match="trace 2"):
+        classify_station(
+            None, traces, np.arange(50) * 0.1, [0.05, 0.06, 0.07], (THICK, VP, VS), model_times=[0]
+        )
