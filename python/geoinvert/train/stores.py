@@ -4,13 +4,16 @@ Agreed store layout (written by :mod:`geoinvert.data`, issue 5)::
 
     <store>/            Zarr v3 group
         inputs          (n, ...) float32   network inputs in physical units
-        targets         (n, ...) float32   labels (crust: (n,) or (n, 1) km; rf: (n, 2)
-                                           [present, depth km]; mt: (n, 60, 121) log10 Ω·m)
+        targets         (n, ...) float32   labels (crust: (n,) or (n, 1) km; rf: (n, k>=2)
+                                           [present, depth km, ...]; mt: (n, 60, 121)
+                                           log10 Ω·m)
         params          (n, n_params)      every sampled prior parameter
-        status          (n,) int8          0 = ok, anything else = the forward model failed
-        attrs: config (dict), frequencies (Hz) or periods (s), seed, version, and optionally
-               normalization = {input_shift, input_scale, target_shift, target_scale}
-               (nested lists broadcastable against one sample; ``*_mean``/``*_std`` accepted)
+        status          (n,) int8          0 = ok, >0 = the forward model failed, -1 = never
+                                           written (incomplete chunk)
+        attrs: task, config, prior, frequencies (Hz) or periods (s), seed, version, and
+               optionally normalization = {inputs_mean, inputs_std, targets_mean, targets_std}
+               as written by geoinvert.data (nested lists broadcastable against one sample;
+               input_shift/input_scale/target_shift/target_scale accepted too)
 
 This module loads the arrays into memory (500 000 crust samples × 21 float32 = 42 MB;
 1 000 MT sections × 4 × 60 × 121 = 116 MB); a lazily reading Dataset from geoinvert.data can be
@@ -72,9 +75,40 @@ class TrainingData:
         n_test = max(1, round(len(self) * test_fraction))
         return self.subset(np.sort(perm[n_test:])), self.subset(np.sort(perm[:n_test]))
 
+    def select_inputs(self, prefix: str) -> TrainingData:
+        """Keep the input columns whose ``input_names`` start with ``prefix`` (e.g. ``"phase"``:
+        the crust study's 21 phase velocities without the group velocities)."""
+        names = self.attrs.get("input_names")
+        if not isinstance(names, list | tuple) or len(names) != self.inputs.shape[-1]:
+            raise ValueError("prefix: the store has no input_names matching its last input axis")
+        cols = [i for i, n in enumerate(names) if str(n).startswith(prefix)]
+        if not cols:
+            raise ValueError(f"prefix: no input named {prefix!r}... (have {names[:3]} ...)")
+        attrs = {**self.attrs, "input_names": [names[i] for i in cols]}
+        norm = self.normalization
+        if norm is not None:
+            shift, scale = norm.input_shift, norm.input_scale
+            ok = shift.shape[-1:] == scale.shape[-1:] == (len(names),)
+            norm = (
+                Normalization(
+                    shift[..., cols], scale[..., cols], norm.target_shift, norm.target_scale
+                )
+                if ok
+                else None
+            )
+        return TrainingData(
+            self.inputs[..., cols],
+            self.targets,
+            self.params,
+            attrs,
+            self.frequencies,
+            self.periods,
+            norm,
+        )
+
     def meta(self) -> dict[str, Any]:
         """Keyword arguments (frequencies or periods, prior) for the ``fit_*`` functions."""
-        out: dict[str, Any] = {"prior": self.attrs.get("config")}
+        out: dict[str, Any] = {"prior": self.attrs.get("prior", self.attrs.get("config"))}
         if self.frequencies is not None:
             out["frequencies"] = self.frequencies
         elif self.periods is not None:
@@ -86,17 +120,10 @@ def _normalization(attrs: dict[str, Any]) -> Normalization | None:
     d = attrs.get("normalization")
     if not d:
         return None
-    alias = {
-        "input_mean": "input_shift",
-        "input_std": "input_scale",
-        "target_mean": "target_shift",
-        "target_std": "target_scale",
-    }
-    d = {alias.get(k, k): v for k, v in d.items()}
     try:
         return Normalization.from_dict(d)
-    except KeyError as e:
-        raise ValueError(f"store: attrs['normalization'] lacks {e}") from None
+    except ValueError as e:
+        raise ValueError(f"store: attrs['normalization'] is unusable ({e})") from None
 
 
 def open_training_data(store: str | Path, task: str, *, drop_failed: bool = True) -> TrainingData:
@@ -123,11 +150,18 @@ def open_training_data(store: str | Path, task: str, *, drop_failed: bool = True
     for name in ("inputs", "targets"):
         if name not in g:
             raise ValueError(f"store: {store} has no {name!r} array")
-    x = np.asarray(g["inputs"][...], dtype=np.float32)
-    y = np.asarray(g["targets"][...], dtype=np.float32)
-    params = np.asarray(g["params"][...]) if "params" in g else None
-    status = np.asarray(g["status"][...]) if "status" in g else np.zeros(x.shape[0], np.int8)
+
+    def read(name: str) -> np.ndarray:
+        arr: Any = g[name]
+        return np.asarray(arr[...])
+
+    x = read("inputs").astype(np.float32, copy=False)
+    y = read("targets").astype(np.float32, copy=False)
+    params = read("params") if "params" in g else None
+    status = read("status") if "status" in g else np.zeros(x.shape[0], np.int8)
     attrs = dict(g.attrs)
+    if "task" in attrs and attrs["task"] != task:
+        raise ValueError(f"task: the store at {store} holds {attrs['task']!r} data, not {task!r}")
     if y.shape[0] != x.shape[0] or status.shape[0] != x.shape[0]:
         raise ValueError(
             f"store: inputs ({x.shape[0]}), targets ({y.shape[0]}) and status "
@@ -140,8 +174,6 @@ def open_training_data(store: str | Path, task: str, *, drop_failed: bool = True
         raise ValueError(
             f"store: rf targets must be (n, >=2) [present, depth km, ...], got {y.shape}"
         )
-    if task == "rf":
-        y = y[:, :2]  # (present, depth); further labels (e.g. the Vs jump) stay in params
     if task == "crust" and y.ndim == 1:
         y = y[:, None]
     if drop_failed:
