@@ -43,3 +43,24 @@ def test_respects_prior_bounds_and_rejects_nan_likelihood():
 def test_bad_bounds_raise():
     with pytest.raises(ValueError, match="parameter 1"):
         adaptive_metropolis(lambda x: x[:, 0], [0.0, 1.0], [1.0, 1.0])
+
+
+def test_de_mcmc_recovers_bimodal_weights():
+    # Two equal, well-separated modes: a single random-walk chain sticks in one; the DE population
+    # with its gamma = 1 jumps must populate both about equally.
+    from geoinvert.invert import differential_evolution_mcmc
+
+    def loglike(x):
+        a = -0.5 * ((x[:, 0] - 2.0) / 0.3) ** 2
+        b = -0.5 * ((x[:, 0] + 2.0) / 0.3) ** 2
+        return np.logaddexp(a, b) - 0.5 * (x[:, 1] / 0.5) ** 2
+
+    res = differential_evolution_mcmc(
+        loglike, [-5.0, -3.0], [5.0, 3.0], n_chains=24, n_steps=3000, burn_in=1000, seed=4
+    )
+    x = res.flat()[:, 0]
+    frac = np.mean(x > 0)
+    assert 0.3 < frac < 0.7
+    assert abs(np.std(x[x > 0]) - 0.3) < 0.06
+    with pytest.raises(ValueError, match="even number"):
+        differential_evolution_mcmc(loglike, [-5.0, -3.0], [5.0, 3.0], n_chains=7)

@@ -63,6 +63,42 @@ class MCMCResult:
         return np.sqrt(var_hat / np.maximum(w, 1e-300))
 
 
+def _setup(
+    lower: NDArray,
+    upper: NDArray,
+    n_chains: int,
+    n_steps: int,
+    burn_in: int,
+    x0: NDArray | None,
+    rng: np.random.Generator,
+) -> tuple[NDArray, NDArray, NDArray]:
+    """Check the box prior and run lengths; starting states (drawn from the prior by default)."""
+    lower = np.asarray(lower, float)
+    upper = np.asarray(upper, float)
+    if lower.shape != upper.shape or lower.ndim != 1:
+        raise ValueError("lower and upper must be 1-D arrays of the same length")
+    if np.any(upper <= lower):
+        i = int(np.flatnonzero(upper <= lower)[0])
+        raise ValueError(f"upper must exceed lower; parameter {i}: [{lower[i]}, {upper[i]}]")
+    if not 0 <= burn_in < n_steps:
+        raise ValueError(f"burn_in must be in [0, n_steps), got {burn_in} with n_steps={n_steps}")
+    p = lower.size
+    x = lower + rng.random((n_chains, p)) * (upper - lower) if x0 is None else np.array(x0, float)
+    if x.shape != (n_chains, p):
+        raise ValueError(f"x0 must have shape {(n_chains, p)}, got {x.shape}")
+    return lower, upper, x
+
+
+def _finite_loglike(log_likelihood: LogLikelihood) -> LogLikelihood:
+    """Wrap a log-likelihood so that NaN (e.g. a missing dispersion root) becomes -inf."""
+
+    def evaluate(states: NDArray) -> NDArray:
+        ll = np.asarray(log_likelihood(states), float)
+        return np.where(np.isfinite(ll), ll, -np.inf)
+
+    return evaluate
+
+
 def adaptive_metropolis(
     log_likelihood: LogLikelihood,
     lower: NDArray[np.float64],
@@ -105,26 +141,12 @@ def adaptive_metropolis(
     -------
     MCMCResult
     """
-    lower = np.asarray(lower, float)
-    upper = np.asarray(upper, float)
-    if lower.shape != upper.shape or lower.ndim != 1:
-        raise ValueError("lower and upper must be 1-D arrays of the same length")
-    if np.any(upper <= lower):
-        i = int(np.flatnonzero(upper <= lower)[0])
-        raise ValueError(f"upper must exceed lower; parameter {i}: [{lower[i]}, {upper[i]}]")
-    if not 0 <= burn_in < n_steps:
-        raise ValueError(f"burn_in must be in [0, n_steps), got {burn_in} with n_steps={n_steps}")
     start = time.perf_counter()
     rng = np.random.default_rng(seed)
+    lower, upper, x = _setup(lower, upper, n_chains, n_steps, burn_in, x0, rng)
     p = lower.size
     span = upper - lower
-    x = lower + rng.random((n_chains, p)) * span if x0 is None else np.array(x0, float)
-    if x.shape != (n_chains, p):
-        raise ValueError(f"x0 must have shape {(n_chains, p)}, got {x.shape}")
-
-    def evaluate(states: NDArray) -> NDArray:
-        ll = np.asarray(log_likelihood(states), float)
-        return np.where(np.isfinite(ll), ll, -np.inf)
+    evaluate = _finite_loglike(log_likelihood)
 
     ll = evaluate(x)
     n_eval = n_chains
@@ -216,28 +238,14 @@ def differential_evolution_mcmc(
     Parameters and return value as for :func:`adaptive_metropolis` (``n_chains`` ≥ 8, even;
     ``x0`` optional starting states of shape (n_chains, n_params)).
     """
-    lower = np.asarray(lower, float)
-    upper = np.asarray(upper, float)
-    if lower.shape != upper.shape or lower.ndim != 1:
-        raise ValueError("lower and upper must be 1-D arrays of the same length")
-    if np.any(upper <= lower):
-        i = int(np.flatnonzero(upper <= lower)[0])
-        raise ValueError(f"upper must exceed lower; parameter {i}: [{lower[i]}, {upper[i]}]")
     if n_chains < 8 or n_chains % 2:
         raise ValueError(f"n_chains must be an even number >= 8, got {n_chains}")
-    if not 0 <= burn_in < n_steps:
-        raise ValueError(f"burn_in must be in [0, n_steps), got {burn_in} with n_steps={n_steps}")
     start = time.perf_counter()
     rng = np.random.default_rng(seed)
+    lower, upper, x = _setup(lower, upper, n_chains, n_steps, burn_in, x0, rng)
     d = lower.size
     span = upper - lower
-    x = lower + rng.random((n_chains, d)) * span if x0 is None else np.array(x0, float)
-    if x.shape != (n_chains, d):
-        raise ValueError(f"x0 must have shape {(n_chains, d)}, got {x.shape}")
-
-    def evaluate(states: NDArray) -> NDArray:
-        ll = np.asarray(log_likelihood(states), float)
-        return np.where(np.isfinite(ll), ll, -np.inf)
+    evaluate = _finite_loglike(log_likelihood)
 
     ll = evaluate(x)
     n_eval = n_chains
