@@ -4,6 +4,8 @@
 
 namespace py = pybind11;
 
+void register_dispersion(py::module_& m);
+
 #ifndef GEOINVERT_VERSION
 #define GEOINVERT_VERSION "dev"
 #endif
@@ -13,4 +15,5 @@ PYBIND11_MODULE(_core, m) {
   m.attr("__version__") = GEOINVERT_VERSION;
   m.def("hardware_threads", &geoinvert::hardware_threads,
         "Number of hardware threads used when n_threads=None.");
+  register_dispersion(m);
 }

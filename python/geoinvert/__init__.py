@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
-from . import earth
+from . import dispersion, earth
 from ._core import hardware_threads
 
 try:
@@ -16,4 +16,4 @@ try:
 except PackageNotFoundError:  # running from a source tree
     __version__ = "0.0.0+unknown"
 
-__all__ = ["__version__", "earth", "hardware_threads"]
+__all__ = ["__version__", "dispersion", "earth", "hardware_threads"]

@@ -1,0 +1,651 @@
+#include "dispersion/dispersion.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <vector>
+
+#include "common/errors.hpp"
+#include "common/parallel.hpp"
+
+namespace geoinvert::dispersion {
+
+namespace {
+
+constexpr double kPi = 3.14159265358979323846;
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr int kMinScanSteps = 12;        // scan step <= (vs_n - c_lo) / kMinScanSteps
+constexpr double kMaxScanPhase = 0.25 * kPi;  // WKB phase change per scan step (1/4 mode)
+constexpr double kMaxJumpPhase = 0.5 * kPi;   // allowed WKB distance of a root from prediction
+
+inline double sgn(double x) { return x < 0.0 ? -1.0 : 1.0; }
+
+struct Eval {
+  double F, Fs, Fw;
+};
+
+struct Root {
+  bool ok = false;
+  double c = kNaN;
+  double sgn_c = 0.0;  ///< sign of dF/dc at the root
+  double dcdw = 0.0;   ///< dc/domega along the curve
+  double K = kNaN;     ///< |F''/2F'| estimate from the Newton steps (convergence test)
+};
+
+class CurveSolver {
+ public:
+  void prepare(const double* h, const double* vp, const double* vs, const double* rho,
+               std::size_t n_layers, const Request& rq);
+  void solve(const double* omega_sorted, std::size_t n_freq, int mode, double* phase_sorted,
+             double* group_sorted);
+
+ private:
+  double c_of_s(double s) const { return m_.beta_n * std::sqrt((1.0 - s) * (1.0 + s)); }
+  double s_of_c(double c) const {
+    const double x = c / m_.beta_n;
+    return x >= 1.0 ? 0.0 : std::sqrt((1.0 - x) * (1.0 + x));
+  }
+  double f0(double s, double omega) const {
+    return secular<double>(m_, wave_, s, c_of_s(s), omega);
+  }
+  template <int ND>
+  Eval eval(double s, double omega) const {
+    const double c = c_of_s(s);
+    Dual<ND> S, C, W;
+    S.v = s;
+    C.v = c;
+    W.v = omega;
+    for (int i = 0; i < ND; ++i) S.d[i] = C.d[i] = W.d[i] = 0.0;
+    S.d[0] = 1.0;
+    C.d[0] = -m_.beta_n * m_.beta_n * s / c;
+    if (ND == 2) W.d[ND - 1] = 1.0;
+    const Dual<ND> F = secular(m_, wave_, S, C, W);
+    return {F.v, F.d[0], ND == 2 ? F.d[ND - 1] : 0.0};
+  }
+  double wkb_phase(double c, double omega) const;
+
+ public:
+  double value_c(double c, double omega) const { return f0(s_of_c(c), omega); }
+  /// F, dF/dc (fixed omega), dF/domega (fixed c): diagnostics.
+  Eval eval_c(double c, double omega) const {
+    const double s = s_of_c(c);
+    Dual<2> S, C, W;
+    S.v = s;
+    C.v = c;
+    W.v = omega;
+    S.d[0] = -c / (m_.beta_n * m_.beta_n * s);
+    S.d[1] = 0.0;
+    C.d[0] = 1.0;
+    C.d[1] = 0.0;
+    W.d[0] = 0.0;
+    W.d[1] = 1.0;
+    const Dual<2> F = secular(m_, wave_, S, C, W);
+    return {F.v, F.d[0], F.d[1]};
+  }
+
+ private:
+  template <int ND>
+  Root newton(double s0, double omega, bool bracketed, double s_a, double F_a, double s_b,
+              double K_hint) const;
+  Root refine(double c1, double F1, double c2, double F2, double omega) const;
+  int scan(double c_a, double F_a, double c_b, double omega, int need, Root* out);
+  int dip_search(double a, double Fa, double x, double Fx, double b, double Fb, double omega,
+                 Root* out) const;
+  int probe_pair(double c, double F, double D, double cn, double Fn, double Dn, double omega,
+                 Root* out) const;
+  /// dF/dc (scaled like F) from dF/ds; NaN at s = 0 where dc/ds vanishes.
+  double dfdc(double Fs, double s, double c) const {
+    return s > 0.0 ? Fs * (-c / (m_.beta_n * m_.beta_n * s)) : kNaN;
+  }
+
+  PreparedModel m_;
+  Wave wave_ = Wave::rayleigh;
+  double s_max_ = 0.0;
+  double sign_lo_ = 1.0;
+  std::vector<Root> roots_, prev_, prev2_, prev3_, prev4_;
+  bool group_ = false;  ///< derivatives in omega too (group velocity, Hermite prediction)
+};
+
+void CurveSolver::prepare(const double* h, const double* vp, const double* vs, const double* rho,
+                          std::size_t n_layers, const Request& rq) {
+  wave_ = rq.wave;
+  PreparedModel& m = m_;
+  m.h.clear();
+  m.rho.clear();
+  m.a2inv.clear();
+  m.b2inv.clear();
+  m.b2.clear();
+  m.mu.clear();
+  m.vp.clear();
+  m.vs.clear();
+  m.fluid.clear();
+  const double a = rq.earth_radius;
+  double depth = 0.0;
+  for (std::size_t i = 0; i < n_layers; ++i) {
+    const bool half = i + 1 == n_layers;
+    double hi = half ? 0.0 : h[i];
+    if (!half && hi == 0.0) continue;  // zero-thickness layers are exact identities
+    double p = vp[i], s = vs[i], r = rho[i];
+    if (rq.spherical) {
+      // CPS surf96 `sphere`: flattened thickness a ln(r0/r1), velocities scaled by a / r_mid
+      // (r_mid the layer mid-point radius; the half-space uses its top 1 km), density by
+      // (a/r_mid)^-5 for Love and ^-2.275 for Rayleigh waves (Biswas 1972).
+      const double r0 = a - depth;
+      const double r1 = r0 - (half ? 1.0 : hi);
+      const double tmp = 2.0 * a / (r0 + r1);
+      if (!half) hi = a * std::log(r0 / r1);
+      p *= tmp;
+      s *= tmp;
+      r *= std::pow(tmp, rq.wave == Wave::love ? -5.0 : -2.275);
+      depth += half ? 0.0 : h[i];
+    }
+    m.h.push_back(hi);
+    m.rho.push_back(r);
+    m.vp.push_back(p);
+    m.vs.push_back(s);
+    m.a2inv.push_back(1.0 / (p * p));
+    m.b2.push_back(s * s);
+    m.b2inv.push_back(s > 0.0 ? 1.0 / (s * s) : 0.0);
+    m.mu.push_back(r * s * s);
+    m.fluid.push_back(s == 0.0 ? 1 : 0);
+  }
+  m.n = m.h.size() - 1;
+  m.fluid_top = m.fluid[0] != 0;
+  m.beta_n = m.vs[m.n];
+  double lo = m.beta_n;
+  for (std::size_t i = 0; i <= m.n; ++i) {
+    if (m.fluid[i]) {
+      if (rq.wave == Wave::rayleigh) lo = std::min(lo, 0.6 * m.vp[i]);
+      continue;
+    }
+    // Rayleigh velocity of a half-space of this layer: >= 0.874 vs for vp/vs >= sqrt(2),
+    // >= 0.689 vs down to vp/vs = sqrt(4/3); Love modes are never slower than min vs.
+    const double ratio = m.vp[i] / m.vs[i];
+    const double f = rq.wave == Wave::love ? 0.95 : (ratio >= 1.4142 ? 0.85 : 0.65);
+    lo = std::min(lo, f * m.vs[i]);
+  }
+  if (m.fluid_top && rq.wave == Wave::rayleigh) lo *= 0.9;  // Scholte waves on soft floors
+  m.c_lo = lo;
+  s_max_ = s_of_c(m.c_lo);
+}
+
+double CurveSolver::wkb_phase(double c, double omega) const {
+  const double ic2 = 1.0 / (c * c);
+  double sum = 0.0;
+  for (std::size_t i = 0; i < m_.n; ++i) {
+    double t = 0.0;
+    // vertical wavenumber / omega of propagating (c > v) waves: sqrt(1/v^2 - 1/c^2)
+    if (!m_.fluid[i]) t += std::sqrt(std::max(0.0, m_.b2inv[i] - ic2));
+    if (wave_ == Wave::rayleigh) t += std::sqrt(std::max(0.0, m_.a2inv[i] - ic2));
+    sum += m_.h[i] * t;
+  }
+  return omega * sum;
+}
+
+// Safeguarded Newton iteration in s = sqrt(1 - c^2/vs_n^2) on F and its analytic derivative.
+// With `bracketed`, [s_a, s_b] holds a sign change and every iterate stays inside it (bisection
+// otherwise). Without, the iteration starts from s0 and builds a bracket from its iterates.
+// Convergence: the step is below 1e-12 c, or the quadratic-convergence estimate of the error of
+// the new iterate, K dc^2 (K = F''/2F' estimated from the last two steps, or `K_hint` from the
+// previous frequency of the same mode), is below 1e-12 c. Every evaluation also gives
+// dc/domega = -F_omega/F_c, extrapolated to the root from the last two iterates.
+template <int ND>
+Root CurveSolver::newton(double s0, double omega, bool bracketed, double s_a, double F_a,
+                         double s_b, double K_hint) const {
+  Root res;
+  double s = s0;
+  double prev_dc = kNaN;
+  double c_prev_eval = kNaN, R_prev = kNaN;
+  bool have_pos = false, have_neg = false;
+  double s_pos = 0.0, s_neg = 0.0;
+  if (bracketed) {
+    if (F_a > 0.0) {
+      s_pos = s_a;
+      s_neg = s_b;
+    } else {
+      s_pos = s_b;
+      s_neg = s_a;
+    }
+    have_pos = have_neg = true;
+  }
+  int clamps = 0;
+  for (int it = 0; it < 100; ++it) {
+    const Eval e = eval<ND>(s, omega);
+    const double c = c_of_s(s);
+    if (!std::isfinite(e.F) || !std::isfinite(e.Fs)) return res;
+    const double dcds = -m_.beta_n * m_.beta_n * s / c;
+    double R = ND == 2 ? (e.Fs != 0.0 ? -e.Fw * dcds / e.Fs : 0.0) : kNaN;
+    if (e.F == 0.0) {
+      res.ok = true;
+      res.c = c;
+      res.sgn_c = -sgn(e.Fs);
+      res.dcdw = R;
+      res.K = K_hint;
+      return res;
+    }
+    if (e.F > 0.0) {
+      s_pos = s;
+      have_pos = true;
+    } else {
+      s_neg = s;
+      have_neg = true;
+    }
+    const bool br = have_pos && have_neg;
+    const double lo = br ? std::min(s_pos, s_neg) : 0.0;
+    const double hi = br ? std::max(s_pos, s_neg) : s_max_;
+    double s_new = e.Fs != 0.0 ? s - e.F / e.Fs : kNaN;
+    bool newton_step = std::isfinite(s_new);
+    if (br) {
+      if (!(s_new > lo && s_new < hi)) {
+        s_new = 0.5 * (lo + hi);
+        newton_step = false;
+      }
+    } else {
+      if (!std::isfinite(s_new)) return res;
+      if (s_new < 0.0 || s_new > s_max_) {
+        s_new = std::clamp(s_new, 0.0, s_max_);
+        newton_step = false;
+        if (++clamps > 2) return res;
+      }
+    }
+    const double c_new = c_of_s(s_new);
+    const double dc = std::fabs(c_new - c);
+    double K = kNaN;
+    bool done = dc <= 1e-12 * c_new;
+    if (!done && newton_step && dc <= 1e-5 * c_new) {
+      if (std::isfinite(prev_dc) && prev_dc > 0.0) {
+        K = dc / (prev_dc * prev_dc);
+        done = K * dc * dc <= 1e-12 * c_new;
+      } else if (std::isfinite(K_hint)) {
+        done = K_hint * dc * dc <= 1e-12 * c_new;
+      }
+    }
+    if (!done && br) done = c_of_s(lo) - c_of_s(hi) <= 1e-12 * c_new;
+    if (done) {
+      res.ok = true;
+      res.c = c_new;
+      res.sgn_c = -sgn(e.Fs);
+      if (br) res.sgn_c = (s_pos < s_neg) ? 1.0 : -1.0;  // F > 0 above the root (larger c)
+      if (ND == 2 && std::isfinite(c_prev_eval) && c_prev_eval != c)
+        R += (R - R_prev) / (c - c_prev_eval) * (c_new - c);
+      res.dcdw = R;
+      res.K = std::isfinite(K) ? K : K_hint;
+      return res;
+    }
+    prev_dc = newton_step ? dc : kNaN;
+    c_prev_eval = c;
+    R_prev = R;
+    s = s_new;
+  }
+  return res;
+}
+
+Root CurveSolver::refine(double c1, double F1, double c2, double F2, double omega) const {
+  // Bracket [c1, c2] with a sign change; start from the regula-falsi point in s.
+  const double s1 = s_of_c(c1), s2 = s_of_c(c2);
+  double t = F1 / (F1 - F2);
+  if (!(t > 0.05 && t < 0.95)) t = 0.5;
+  const double s0 = s1 + t * (s2 - s1);
+  Root r = group_ ? newton<2>(s0, omega, true, s1, F1, s2, kNaN)
+                  : newton<1>(s0, omega, true, s1, F1, s2, kNaN);
+  if (r.ok) r.sgn_c = F2 > 0.0 ? 1.0 : -1.0;
+  return r;
+}
+
+// Scan (c_a, c_b] for up to `need` sign changes, refining each. Returns the number found.
+int CurveSolver::scan(double c_a, double F_a, double c_b, double omega, int need, Root* out) {
+  const double dc_max = (m_.beta_n - m_.c_lo) / kMinScanSteps;
+  double c = c_a, F = F_a;
+  double c_pp = kNaN, F_pp = kNaN;  // the point before c
+  double D = kNaN;                  // sign-carrying dF/dc at c (unknown at c_a)
+  double phi = wkb_phase(c, omega);
+  int found = 0;
+  while (c < c_b && found < need) {
+    double dc = std::min(dc_max, c_b - c);
+    double cn = c + dc;
+    double phin = wkb_phase(cn, omega);
+    while (phin - phi > kMaxScanPhase && dc > 1e-9 * c) {
+      dc *= 0.5;
+      cn = c + dc;
+      phin = wkb_phase(cn, omega);
+    }
+    const bool last = cn >= c_b * (1.0 - 1e-15);
+    if (last) cn = c_b;
+    const double sn = last && c_b >= m_.beta_n ? 0.0 : s_of_c(cn);
+    const Eval en = eval<1>(sn, omega);  // value and slope
+    const double Fn = en.F, Dn = dfdc(en.Fs, sn, cn);
+    if (!std::isfinite(Fn)) return found;
+    if (sgn(Fn) != sgn(F)) {
+      Root r = refine(c, F, cn, Fn, omega);
+      if (!r.ok) return found;
+      if (!(cn >= m_.beta_n && r.c >= m_.beta_n * (1.0 - 1e-14))) out[found++] = r;
+    } else {
+      // Same sign at both ends; two close roots may hide in between when |F| dips: |F|
+      // decreasing at the left end and increasing at the right end, or a dip over three
+      // samples. Then search the minimum of |F| for a sign change.
+      const double sg = sgn(F);
+      const bool slopes = std::isfinite(D) && sg * D < 0.0 && sg * Dn > 0.0;
+      const bool three = std::isfinite(F_pp) && sgn(F_pp) == sg && std::fabs(F) < std::fabs(F_pp) &&
+                         std::fabs(F) < std::fabs(Fn);
+      Root pair[2];
+      int k = 0;
+      // Newton probes from either end: a narrow resonance (a weakly coupled channel mode makes
+      // a pair of roots a few 1e-3 km/s apart) shows as a Newton step pointing into the interval.
+      k = probe_pair(c, F, D, cn, Fn, Dn, omega, pair);
+      if (k == 0 && slopes) {
+        // |F| decreases at the left end and increases at the right end: bisect on the sign
+        // of dF/dc down to the bottom of the dip, watching for a sample of the other sign.
+        double a = c, b = cn;
+        for (int it = 0; it < 60 && b - a > 1e-10 * c; ++it) {
+          const double cm = 0.5 * (a + b), sm = s_of_c(cm);
+          const Eval em = eval<1>(sm, omega);
+          if (!std::isfinite(em.F)) break;
+          if (sgn(em.F) != sg) {
+            pair[0] = refine(c, F, cm, em.F, omega);
+            pair[1] = refine(cm, em.F, cn, Fn, omega);
+            k = pair[0].ok && pair[1].ok ? 2 : 0;
+            break;
+          }
+          if (sg * dfdc(em.Fs, sm, cm) < 0.0) {
+            a = cm;
+          } else {
+            b = cm;
+          }
+        }
+      } else if (k == 0 && three) {
+        k = dip_search(c_pp, F_pp, c, F, cn, Fn, omega, pair);
+      }
+      for (int i = 0; i < k && found < need; ++i) out[found++] = pair[i];
+    }
+    c_pp = c;
+    F_pp = F;
+    c = cn;
+    F = Fn;
+    D = Dn;
+    phi = phin;
+  }
+  return found;
+}
+
+// Probe (c, cn), whose ends have the same sign of F, for a hidden pair of roots: follow Newton
+// steps from each end while they stay inside and shrink; a sample of the opposite sign splits
+// the interval into two brackets, refined and returned in increasing c.
+int CurveSolver::probe_pair(double c, double F, double D, double cn, double Fn, double Dn,
+                            double omega, Root* out) const {
+  for (int side = 0; side < 2; ++side) {
+    double x = side == 0 ? c : cn, Fx = side == 0 ? F : Fn, Dx = side == 0 ? D : Dn;
+    double last_step = cn - c;
+    for (int it = 0; it < 4; ++it) {
+      if (!(std::isfinite(Dx) && Dx != 0.0)) break;
+      const double p = x - Fx / Dx;
+      const double step = std::fabs(p - x);
+      if (!(p > c && p < cn) || step >= last_step) break;
+      const double sp = s_of_c(p);
+      const Eval ep = eval<1>(sp, omega);
+      if (!std::isfinite(ep.F)) break;
+      if (sgn(ep.F) != sgn(F)) {
+        const Root r1 = refine(c, F, p, ep.F, omega);
+        const Root r2 = refine(p, ep.F, cn, Fn, omega);
+        if (!r1.ok || !r2.ok) return 0;
+        out[0] = r1;
+        out[1] = r2;
+        return 2;
+      }
+      x = p;
+      Fx = ep.F;
+      Dx = dfdc(ep.Fs, sp, p);
+      last_step = step;
+    }
+  }
+  return 0;
+}
+
+// Golden-section search of the minimum of sgn(F_x) F on (a, b) around the interior point x;
+// stops at the first sample of the opposite sign (then the two roots on either side are
+// refined and returned, in increasing c) or when the interval is below 1e-10 c (no root).
+int CurveSolver::dip_search(double a, double Fa, double x, double Fx, double b, double Fb,
+                            double omega, Root* out) const {
+  const double sg = sgn(Fx);
+  for (int it = 0; it < 80 && (b - a) > 1e-10 * x; ++it) {
+    const double u = (x - a > b - x) ? x - 0.381966011250105 * (x - a)
+                                     : x + 0.381966011250105 * (b - x);
+    const double Fu = f0(s_of_c(u), omega);
+    if (!std::isfinite(Fu)) return 0;
+    if (sg * Fu <= 0.0) {
+      const Root r1 = refine(a, Fa, u, Fu, omega);
+      const Root r2 = refine(u, Fu, b, Fb, omega);
+      if (!r1.ok || !r2.ok) return 0;
+      out[0] = r1;
+      out[1] = r2;
+      return 2;
+    }
+    if (sg * Fu < sg * Fx) {
+      if (u < x) {
+        b = x;
+        Fb = Fx;
+      } else {
+        a = x;
+        Fa = Fx;
+      }
+      x = u;
+      Fx = Fu;
+    } else if (u < x) {
+      a = u;
+      Fa = Fu;
+    } else {
+      b = u;
+      Fb = Fu;
+    }
+  }
+  return 0;
+}
+
+void CurveSolver::solve(const double* omega, std::size_t n_freq, int mode, double* phase,
+                        double* grp) {
+  const std::size_t need = static_cast<std::size_t>(mode) + 1;
+  group_ = grp != nullptr;
+  roots_.assign(need, Root{});
+  prev_.assign(need, Root{});
+  prev2_.assign(need, Root{});
+  prev3_.assign(need, Root{});
+  prev4_.assign(need, Root{});
+  Root* roots = roots_.data();
+  std::size_t K = need;  // modes still tracked (modes disappear towards long periods)
+  double w_prev = kNaN, w_prev2 = kNaN, w_prev3 = kNaN, w_prev4 = kNaN;
+  for (std::size_t j = 0; j < n_freq; ++j) {
+    const double w = omega[j];
+    if (j == 0) {
+      const double F_lo = f0(s_max_, w);
+      sign_lo_ = sgn(F_lo);
+      K = static_cast<std::size_t>(scan(m_.c_lo, F_lo, m_.beta_n, w, static_cast<int>(need),
+                                        roots));
+    } else {
+      std::size_t k_ok = 0;
+      for (std::size_t m = 0; m < K; ++m) {
+        // Predict along the curve: cubic Hermite through the last two roots and their slopes
+        // dc/domega (linear from the last one at the second frequency).
+        const Root& p1 = prev_[m];
+        double c_pred;
+        if (!group_) {
+          // Phase only (no dc/domega): Lagrange polynomial in ln(omega) through the last (up
+          // to) four roots of this mode.
+          const Root* hist[4] = {&prev_[m], &prev2_[m], &prev3_[m], &prev4_[m]};
+          const double wh[4] = {w_prev, w_prev2, w_prev3, w_prev4};
+          int n_h = 0;
+          while (n_h < 4 && n_h < static_cast<int>(j) && hist[n_h]->ok) ++n_h;
+          const double x = std::log(w);
+          double xs[4];
+          for (int a = 0; a < n_h; ++a) xs[a] = std::log(wh[a]);
+          c_pred = 0.0;
+          for (int a = 0; a < n_h; ++a) {
+            double l = 1.0;
+            for (int b = 0; b < n_h; ++b)
+              if (b != a) l *= (x - xs[b]) / (xs[a] - xs[b]);
+            c_pred += l * hist[a]->c;
+          }
+        } else if (j >= 2 && prev2_[m].ok) {
+          // in x = ln(omega), where dispersion curves are smoother: dc/dx = omega dc/domega
+          const Root& p0 = prev2_[m];
+          const double h = std::log(w_prev / w_prev2), t = std::log(w / w_prev2) / h;
+          const double t2 = t * t, t3 = t2 * t;
+          c_pred = (2 * t3 - 3 * t2 + 1) * p0.c + (t3 - 2 * t2 + t) * h * (w_prev2 * p0.dcdw) +
+                   (-2 * t3 + 3 * t2) * p1.c + (t3 - t2) * h * (w_prev * p1.dcdw);
+        } else {
+          c_pred = p1.c + p1.dcdw * w_prev * std::log(w / w_prev);
+        }
+        const double lower = m == 0 ? m_.c_lo : roots[m - 1].c;
+        if (!std::isfinite(c_pred)) c_pred = p1.c;
+        c_pred = std::clamp(c_pred, lower + 1e-9 * lower, m_.beta_n * (1.0 - 1e-12));
+        Root r = group_ ? newton<2>(s_of_c(c_pred), w, false, 0.0, 0.0, 0.0, p1.K)
+                        : newton<1>(s_of_c(c_pred), w, false, 0.0, 0.0, 0.0, p1.K);
+        const double below = m == 0 ? sign_lo_ : roots[m - 1].sgn_c;
+        // Guards: ordered, parity of the root count below (sign of F just below this root ==
+        // sign just above the root below), close to the prediction in WKB phase, and the WKB
+        // phase of the mode, ~ its quantisation constant along the branch, has not jumped by
+        // a mode or more (a jump over a pair of roots keeps the parity).
+        const bool good = r.ok && r.c > lower * (1.0 + 1e-10) && r.c < m_.beta_n &&
+                          -r.sgn_c == below &&
+                          std::fabs(wkb_phase(r.c, w) - wkb_phase(c_pred, w)) <= kMaxJumpPhase &&
+                          std::fabs(wkb_phase(r.c, w) - wkb_phase(p1.c, w_prev)) <= kPi;
+        if (!good) {
+          // Recover: scan upward from the root below (or c_lo) for the next root.
+          const double ca = m == 0 ? m_.c_lo : roots[m - 1].c * (1.0 + 1e-9);
+          const double Fa = m == 0 ? sign_lo_ : f0(s_of_c(ca), w);
+          if (scan(ca, Fa, m_.beta_n, w, 1, &r) == 0) break;  // mode m and above are gone
+        }
+        roots[m] = r;
+        ++k_ok;
+      }
+      K = k_ok;
+    }
+    for (std::size_t m = 0; m < need; ++m) {
+      prev4_[m] = prev3_[m];
+      prev3_[m] = prev2_[m];
+      prev2_[m] = prev_[m];
+      prev_[m] = m < K ? roots[m] : Root{};
+    }
+    w_prev4 = w_prev3;
+    w_prev3 = w_prev2;
+    w_prev2 = w_prev;
+    w_prev = w;
+    if (K > static_cast<std::size_t>(mode)) {
+      const double c = roots[mode].c;
+      phase[j] = c;
+      if (grp) grp[j] = c / (1.0 - (w / c) * roots[mode].dcdw);
+    } else {
+      phase[j] = kNaN;
+      if (grp) grp[j] = kNaN;
+    }
+  }
+}
+
+}  // namespace
+
+void secular_values(const double* thickness, const double* vp, const double* vs, const double* rho,
+                    std::size_t n_layers, const Request& rq, double period, const double* c,
+                    std::size_t n_c, double* F, double* dFdc, double* dFdw) {
+  CurveSolver solver;
+  solver.prepare(thickness, vp, vs, rho, n_layers, rq);
+  const double omega = 2.0 * kPi / period;
+  if (dFdc == nullptr) {  // plain values only (timing and sign checks)
+    for (std::size_t i = 0; i < n_c; ++i) F[i] = solver.value_c(c[i], omega);
+    return;
+  }
+  for (std::size_t i = 0; i < n_c; ++i) {
+    const Eval e = solver.eval_c(c[i], omega);
+    F[i] = e.F;
+    dFdc[i] = e.Fs;
+    dFdw[i] = e.Fw;
+  }
+}
+
+void validate(const double* periods, std::size_t n_periods, const double* thickness,
+              const double* vp, const double* vs, const double* rho, std::size_t n_models,
+              std::size_t n_layers, const Request& rq) {
+  if (rq.mode < 0) throw_invalid("mode must be >= 0, got ", rq.mode);
+  if (n_periods == 0) throw_invalid("periods is empty");
+  for (std::size_t j = 0; j < n_periods; ++j)
+    if (!std::isfinite(periods[j]) || !(periods[j] > 0.0))
+      throw_invalid("periods must be finite and positive; found ", periods[j], " at index ", j);
+  if (n_models == 0 || n_layers == 0)
+    throw_invalid("the model is empty (", n_models, " models of ", n_layers, " layers)");
+  const char* names[4] = {"thickness", "vp", "vs", "rho"};
+  const double* arrays[4] = {thickness, vp, vs, rho};
+  for (std::size_t mi = 0; mi < n_models; ++mi) {
+    const std::size_t o = mi * n_layers;
+    double depth = 0.0;
+    if (vs[o + n_layers - 1] == 0.0)
+      throw_invalid("vs: the half-space (last layer) must be solid (vs > 0); at model ", mi,
+                    ", layer ", n_layers - 1);
+    bool solid_seen = false;
+    for (std::size_t l = 0; l < n_layers; ++l) {
+      for (int a = 0; a < 4; ++a)
+        if (!std::isfinite(arrays[a][o + l]))
+          throw_invalid(names[a], " must be finite; found ", arrays[a][o + l], " at model ", mi,
+                        ", layer ", l);
+      const double h = thickness[o + l], p = vp[o + l], s = vs[o + l], r = rho[o + l];
+      if (h < 0.0)
+        throw_invalid("thickness must be non-negative; found ", h, " at model ", mi, ", layer ",
+                      l);
+      if (!(p > 0.0))
+        throw_invalid("vp must be positive; found ", p, " at model ", mi, ", layer ", l);
+      if (s < 0.0)
+        throw_invalid("vs must be non-negative; found ", s, " at model ", mi, ", layer ", l);
+      if (!(r > 0.0))
+        throw_invalid("rho must be positive; found ", r, " at model ", mi, ", layer ", l);
+      if (p * p <= (4.0 / 3.0) * s * s)
+        throw_invalid("vp^2 must exceed 4/3 vs^2 (positive bulk modulus); at model ", mi,
+                      ", layer ", l, ": vp=", p, " km/s, vs=", s, " km/s");
+      if (s == 0.0 && solid_seen && !(l + 1 < n_layers && h == 0.0))
+        throw_invalid("vs: fluid layers (vs = 0) are only allowed at the top of the model; "
+                      "found one below a solid layer at model ",
+                      mi, ", layer ", l);
+      if (s > 0.0 && (h > 0.0 || l + 1 == n_layers)) solid_seen = true;
+      if (l + 1 < n_layers) depth += h;
+    }
+    if (vs[o + n_layers - 1] <= 0.0)
+      throw_invalid("vs: the half-space (last layer) must be solid (vs > 0); at model ", mi,
+                    ", layer ", n_layers - 1);
+    if (rq.spherical && depth + 1.0 >= rq.earth_radius)
+      throw_invalid("thickness: the model is deeper (", depth,
+                    " km) than the earth radius allows for earth flattening; at model ", mi);
+  }
+}
+
+void compute(const double* periods, std::size_t n_periods, const double* thickness,
+             const double* vp, const double* vs, const double* rho, std::size_t n_models,
+             std::size_t n_layers, const Request& rq, double* phase, double* group,
+             long n_threads) {
+  // Shortest period (highest frequency) first.
+  std::vector<std::size_t> order(n_periods);
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return periods[a] < periods[b]; });
+  std::vector<double> omega(n_periods);
+  for (std::size_t j = 0; j < n_periods; ++j) omega[j] = 2.0 * kPi / periods[order[j]];
+
+  const std::size_t n_workers = resolve_threads(n_threads, n_models);
+  struct Workspace {
+    CurveSolver solver;
+    std::vector<double> ph, gr;
+  };
+  std::vector<Workspace> ws(n_workers);
+  for (auto& w : ws) {
+    w.ph.resize(n_periods);
+    w.gr.resize(n_periods);
+  }
+  parallel_for(n_models, static_cast<long>(n_workers), [&](std::size_t mi, std::size_t wk) {
+    Workspace& w = ws[wk];
+    const std::size_t o = mi * n_layers;
+    w.solver.prepare(thickness + o, vp + o, vs + o, rho + o, n_layers, rq);
+    w.solver.solve(omega.data(), n_periods, rq.mode, w.ph.data(),
+                   rq.group ? w.gr.data() : nullptr);
+    for (std::size_t j = 0; j < n_periods; ++j) {
+      phase[mi * n_periods + order[j]] = w.ph[j];
+      if (rq.group) group[mi * n_periods + order[j]] = w.gr[j];
+    }
+  });
+}
+
+}  // namespace geoinvert::dispersion

@@ -1,0 +1,65 @@
+// Surface-wave dispersion curves (phase and group velocity) of layered elastic models.
+//
+// Secular functions: see secular.hpp (Dunkin 1965 compound matrix in the CPS surf96 form for
+// Rayleigh, Thomson-Haskell for Love). Earth flattening: Schwab & Knopoff (1972) as implemented in CPS
+// surf96 `sphere` (layer mid-point velocity mapping, Biswas 1972 density exponents).
+//
+// Root search (dispersion.cpp): periods are processed from the shortest to the longest. At the
+// first (highest) frequency the phase-velocity axis (c_lo, vs_halfspace] is scanned with an
+// adaptive step (at most a quarter of a WKB mode spacing); pairs of close roots between two
+// same-sign samples are caught by a slope test (analytic dF/dc at both ends) and a three-point
+// dip test, followed by a golden-section search of |F|; every sign change is refined. At
+// each further frequency every tracked mode is continued with a safeguarded Newton step on an
+// analytic (dual-number) derivative, from a prediction extrapolated along the curve; a guard then
+// proves that no root was jumped: the roots must be ordered, the sign of F just below mode m must
+// equal the sign just above mode m-1 (and, for mode 0, the sign of F at c_lo, which cannot change
+// with frequency because no mode is slower than c_lo), and the root may not lie more than ~half
+// a WKB mode spacing from its prediction. A failed guard falls back to a scan. Modes only
+// disappear (at their cut-off) as the frequency decreases, so a mode not found is NaN there and
+// at all longer periods. Group velocity: implicit differentiation of F(c, omega) = 0,
+// U = c / (1 - (omega/c) dc/domega), dc/domega = -F_omega/F_c, with both partial derivatives
+// propagated analytically through the recursion.
+#pragma once
+
+#include <cstddef>
+
+#include "dispersion/secular.hpp"
+
+namespace geoinvert::dispersion {
+
+/// Options of a dispersion computation.
+struct Request {
+  Wave wave = Wave::rayleigh;
+  int mode = 0;                 ///< 0 = fundamental
+  bool spherical = false;       ///< apply the earth-flattening transformation
+  double earth_radius = 6371.0; ///< km (CPS surf96 uses 6370 km)
+  bool group = false;           ///< also compute group velocity
+};
+
+/// Check periods and models; throws std::invalid_argument naming the argument and index.
+/// Arrays are C-contiguous (n_models, n_layers); periods (n_periods,).
+void validate(const double* periods, std::size_t n_periods, const double* thickness,
+              const double* vp, const double* vs, const double* rho, std::size_t n_models,
+              std::size_t n_layers, const Request& request);
+
+/// Phase (and optionally group) velocity in km/s of `request.mode` for every model and period.
+///
+/// periods in s (any order, > 0); thickness km, vp/vs km/s, rho g/cm^3, shape
+/// (n_models, n_layers), the last layer is the half-space. Writes phase[n_models * n_periods]
+/// and, when request.group, group[n_models * n_periods] (may be null otherwise). A mode that
+/// does not exist at a period is NaN. Models are spread over n_threads (<= 0: all cores);
+/// results do not depend on the thread count. Input must have passed validate().
+void compute(const double* periods, std::size_t n_periods, const double* thickness,
+             const double* vp, const double* vs, const double* rho, std::size_t n_models,
+             std::size_t n_layers, const Request& request, double* phase, double* group,
+             long n_threads);
+
+/// The (normalised) secular function and its partial derivatives dF/dc (fixed omega) and
+/// dF/domega (fixed c) of one model at one period, for diagnostics and tests. Values carry a
+/// positive, c-dependent normalisation: only signs, zeros and ratios of derivatives are
+/// meaningful. c must lie in (0, vs_halfspace].
+void secular_values(const double* thickness, const double* vp, const double* vs, const double* rho,
+                    std::size_t n_layers, const Request& request, double period, const double* c,
+                    std::size_t n_c, double* F, double* dFdc, double* dFdw);
+
+}  // namespace geoinvert::dispersion
