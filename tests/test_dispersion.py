@@ -195,6 +195,47 @@ def test_mode_beyond_cutoff_is_nan() -> None:
     assert np.all(np.isnan(u[2:]))
 
 
+LVZ_MODELS = [
+    # (thickness, vs) with vp = 1.75 vs, rho = 1.7 + 0.3 vp: crustal low-velocity zones where
+    # a channel mode and a surface mode make close pairs of roots (found by random search).
+    (
+        [1.56, 3.43, 11.24, 14.8, 5.6, 9.85, 14.95, 11.31, 1.22, 2.2, 9.96, 0.0],
+        [2.588, 2.896, 3.072, 3.376, 3.384, 3.406, 2.786, 3.539, 3.637, 3.722, 4.423, 4.5],
+    ),
+    (
+        [6.69, 12.42, 11.81, 14.68, 12.46, 9.17, 4.22, 0.0],
+        [2.766, 2.814, 2.848, 2.389, 3.053, 3.982, 3.984, 4.5],
+    ),
+    (
+        [8.34, 8.73, 6.5, 11.73, 6.08, 5.1, 4.6, 1.72, 8.88, 0.0],
+        [2.806, 3.235, 3.341, 2.707, 3.684, 3.705, 4.045, 4.051, 4.387, 4.557],
+    ),
+]
+
+
+@pytest.mark.parametrize("index", range(len(LVZ_MODELS)))
+@pytest.mark.parametrize("wave", ["rayleigh", "love"])
+def test_no_root_skipped_against_exhaustive_scan(index: int, wave: str) -> None:
+    # Independent root search: sign changes of the secular function on a fine grid (step
+    # ~1e-4 km/s, finer than the closest pairs here, ~5e-3 km/s), vs the kernel's modes 0..3.
+    t, vs = (np.asarray(a) for a in LVZ_MODELS[index])
+    vp = 1.75 * vs
+    rho = 1.7 + 0.3 * vp
+    periods = np.array([2.0, 3.39, 4.41, 5.74, 9.0, 20.0])
+    from geoinvert import _core
+
+    grid = np.linspace(0.8 * vs.min(), vs[-1] * (1 - 1e-9), 25_000)
+    for period in periods:
+        F = _core.dispersion_secular(period, grid, t, vp, vs, rho, wave=wave, derivatives=False)[0]
+        roots = grid[:-1][np.sign(F[:-1]) != np.sign(F[1:])]
+        for mode in range(4):
+            c = disp.phase_velocity([period], t, vp, vs, rho, wave=wave, mode=mode)[0]
+            if mode < roots.size:
+                assert abs(c - roots[mode]) < 2e-4, (period, mode, c, roots[:5])
+            else:
+                assert np.isnan(c) or c > grid[-2]
+
+
 # --------------------------------------------------------------------------------------------
 # Fluid layers and spherical earth
 

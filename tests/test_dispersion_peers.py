@@ -55,17 +55,20 @@ def test_reference_halfspace_rayleigh(vp: float, vs: float) -> None:
 
 
 def test_reference_love_layer_over_halfspace() -> None:
-    """Modes 0-2 of the closed-form Love relation, incl. periods near the mode-1 cut-off."""
+    """Modes 0-2 of the closed-form Love relation, phase and group, incl. periods whose mode-1
+    root lies within 2e-7 of the half-space vs (0.9995 of the cut-off period)."""
     h, b1, r1, b2, r2 = 30.0, 3.5, 2.8, 4.5, 3.3
     tc = 2 * h * np.sqrt(1 / b1**2 - 1 / b2**2)  # mode-1 cut-off period (s)
-    periods = np.array([1.0, 3.0, 10.0, 0.99 * tc, 40.0, 100.0])
-    ph, _ = ref.reference_curves(
-        periods, [h, 0.0], [6.0, 8.0], [b1, b2], [r1, r2], wave="love", n_modes=3
-    )
+    periods = np.array([1.0, 3.0, 10.0, 0.99 * tc, 0.9995 * tc, 40.0, 100.0])
+    model = ([h, 0.0], [6.0, 8.0], [b1, b2], [r1, r2])
+    ph, gr = ref.reference_curves(periods, *model, wave="love", n_modes=3)
     for mode in range(3):
-        exact = [ref.love_layer_over_halfspace(t, h, b1, r1, b2, r2, mode) for t in periods]
-        np.testing.assert_allclose(ph[mode], exact, rtol=1e-12, equal_nan=True)
-    assert np.isfinite(ph[1, 3]) and np.isnan(ph[1, 4])
+        exact = np.array(
+            [ref.love_layer_over_halfspace(t, h, b1, r1, b2, r2, mode, group=True) for t in periods]
+        )
+        np.testing.assert_allclose(ph[mode], exact[:, 0], rtol=1e-12, equal_nan=True)
+        np.testing.assert_allclose(gr[mode], exact[:, 1], rtol=1e-8, equal_nan=True)
+    assert np.isfinite(ph[1, 4]) and 1 - ph[1, 4] / b2 < 1e-6 and np.isnan(ph[1, 5])
 
 
 def test_reference_group_matches_root_differences() -> None:

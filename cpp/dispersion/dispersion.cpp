@@ -92,6 +92,12 @@ class CurveSolver {
   int scan(double c_a, double F_a, double c_b, double omega, int need, Root* out);
   int dip_search(double a, double Fa, double x, double Fx, double b, double Fb, double omega,
                  Root* out) const;
+  int probe_pair(double c, double F, double D, double cn, double Fn, double Dn, double omega,
+                 Root* out) const;
+  /// dF/dc (scaled like F) from dF/ds; NaN at s = 0 where dc/ds vanishes.
+  double dfdc(double Fs, double s, double c) const {
+    return s > 0.0 ? Fs * (-c / (m_.beta_n * m_.beta_n * s)) : kNaN;
+  }
 
   PreparedModel m_;
   Wave wave_ = Wave::rayleigh;
@@ -307,8 +313,8 @@ int CurveSolver::scan(double c_a, double F_a, double c_b, double omega, int need
     const bool last = cn >= c_b * (1.0 - 1e-15);
     if (last) cn = c_b;
     const double sn = last && c_b >= m_.beta_n ? 0.0 : s_of_c(cn);
-    const Eval en = eval<1>(sn, omega);  // value and slope (dF/dc has the sign of -F_s)
-    const double Fn = en.F, Dn = -en.Fs;
+    const Eval en = eval<1>(sn, omega);  // value and slope
+    const double Fn = en.F, Dn = dfdc(en.Fs, sn, cn);
     if (!std::isfinite(Fn)) return found;
     if (sgn(Fn) != sgn(F)) {
       Root r = refine(c, F, cn, Fn, omega);
@@ -324,17 +330,30 @@ int CurveSolver::scan(double c_a, double F_a, double c_b, double omega, int need
                          std::fabs(F) < std::fabs(Fn);
       Root pair[2];
       int k = 0;
-      if (slopes) {
-        const double cm = 0.5 * (c + cn);
-        const double Fm = f0(s_of_c(cm), omega);
-        if (sgn(Fm) != sg) {
-          pair[0] = refine(c, F, cm, Fm, omega);
-          pair[1] = refine(cm, Fm, cn, Fn, omega);
-          k = pair[0].ok && pair[1].ok ? 2 : 0;
-        } else {
-          k = dip_search(c, F, cm, Fm, cn, Fn, omega, pair);
+      // Newton probes from either end: a narrow resonance (a weakly coupled channel mode makes
+      // a pair of roots a few 1e-3 km/s apart) shows as a Newton step pointing into the interval.
+      k = probe_pair(c, F, D, cn, Fn, Dn, omega, pair);
+      if (k == 0 && slopes) {
+        // |F| decreases at the left end and increases at the right end: bisect on the sign
+        // of dF/dc down to the bottom of the dip, watching for a sample of the other sign.
+        double a = c, b = cn;
+        for (int it = 0; it < 60 && b - a > 1e-10 * c; ++it) {
+          const double cm = 0.5 * (a + b), sm = s_of_c(cm);
+          const Eval em = eval<1>(sm, omega);
+          if (!std::isfinite(em.F)) break;
+          if (sgn(em.F) != sg) {
+            pair[0] = refine(c, F, cm, em.F, omega);
+            pair[1] = refine(cm, em.F, cn, Fn, omega);
+            k = pair[0].ok && pair[1].ok ? 2 : 0;
+            break;
+          }
+          if (sg * dfdc(em.Fs, sm, cm) < 0.0) {
+            a = cm;
+          } else {
+            b = cm;
+          }
         }
-      } else if (three) {
+      } else if (k == 0 && three) {
         k = dip_search(c_pp, F_pp, c, F, cn, Fn, omega, pair);
       }
       for (int i = 0; i < k && found < need; ++i) out[found++] = pair[i];
@@ -347,6 +366,39 @@ int CurveSolver::scan(double c_a, double F_a, double c_b, double omega, int need
     phi = phin;
   }
   return found;
+}
+
+// Probe (c, cn), whose ends have the same sign of F, for a hidden pair of roots: follow Newton
+// steps from each end while they stay inside and shrink; a sample of the opposite sign splits
+// the interval into two brackets, refined and returned in increasing c.
+int CurveSolver::probe_pair(double c, double F, double D, double cn, double Fn, double Dn,
+                            double omega, Root* out) const {
+  for (int side = 0; side < 2; ++side) {
+    double x = side == 0 ? c : cn, Fx = side == 0 ? F : Fn, Dx = side == 0 ? D : Dn;
+    double last_step = cn - c;
+    for (int it = 0; it < 4; ++it) {
+      if (!(std::isfinite(Dx) && Dx != 0.0)) break;
+      const double p = x - Fx / Dx;
+      const double step = std::fabs(p - x);
+      if (!(p > c && p < cn) || step >= last_step) break;
+      const double sp = s_of_c(p);
+      const Eval ep = eval<1>(sp, omega);
+      if (!std::isfinite(ep.F)) break;
+      if (sgn(ep.F) != sgn(F)) {
+        const Root r1 = refine(c, F, p, ep.F, omega);
+        const Root r2 = refine(p, ep.F, cn, Fn, omega);
+        if (!r1.ok || !r2.ok) return 0;
+        out[0] = r1;
+        out[1] = r2;
+        return 2;
+      }
+      x = p;
+      Fx = ep.F;
+      Dx = dfdc(ep.Fs, sp, p);
+      last_step = step;
+    }
+  }
+  return 0;
 }
 
 // Golden-section search of the minimum of sgn(F_x) F on (a, b) around the interior point x;

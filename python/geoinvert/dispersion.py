@@ -89,7 +89,8 @@ def _compute(
     except ValueError:
         # The kernel validates everything in one fast pass; for the generic checks, re-run the
         # package-wide validation so messages are the same in every solver, then re-raise.
-        check_layered_model(*arrays)
+        with np.errstate(over="ignore", invalid="ignore"):
+            check_layered_model(*arrays)
         raise
 
 
