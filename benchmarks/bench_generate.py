@@ -131,6 +131,13 @@ def main() -> None:
     task = make_task(args.task)
     summary = generate(task, args.n, out, chunk=args.chunk, seed=args.seed, workers=args.workers)
     print(summary)
+    w = args.workers or CORES
+    busy = sum(summary.worker_s.values())
+    print(
+        f"worker seconds {busy:.1f} over {w} workers x {summary.wall_s:.1f} s wall: "
+        f"utilisation {busy / (w * summary.wall_s):.1%}; per stage "
+        + ", ".join(f"{k} {v:.1f}" for k, v in summary.worker_s.items())
+    )
     raw = raw_rate(args.task, args.n, args.chunk, args.seed, args.raw_chunks, CORES)
     print(
         f"raw kernel ({CORES} threads, models of the first {args.raw_chunks} chunks): "

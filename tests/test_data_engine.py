@@ -412,10 +412,10 @@ def external_cluster():
         yield addr
     finally:
         for p in (worker, sched):
-            p.send_signal(signal.SIGINT)
+            p.terminate()
         for p in (worker, sched):
             try:
-                p.wait(timeout=20)
+                p.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 p.kill()
                 p.wait()

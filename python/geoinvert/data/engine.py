@@ -226,7 +226,7 @@ def generate(
             n_workers=w,
             threads_per_worker=1,
             processes=processes,
-            dashboard_address=None,
+            dashboard_address=":0",  # a free port: never collides with a running cluster
             silence_logs=logging.WARNING,
         )
         client = Client(cluster)

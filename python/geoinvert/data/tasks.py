@@ -181,9 +181,9 @@ class CrustDispersionTask(Task):
 
     ``inputs`` row = phase velocities (km/s) at ``frequencies`` followed by group velocities
     (km/s) at ``group_frequencies``, both in the given (increasing-frequency) order; computed with
-    earth flattening (``spherical=True``) by the compiled dispersion kernel (the batch entry
-    point that :mod:`geoinvert.dispersion` wraps). No noise is added: noise
-    belongs to training-time augmentation.
+    earth flattening (``spherical=True``) by :func:`geoinvert.dispersion.curves` (phase and
+    group from one root search) or :func:`geoinvert.dispersion.phase_velocity`. No noise is
+    added: noise belongs to training-time augmentation.
 
     Attributes
     ----------
@@ -209,7 +209,7 @@ class CrustDispersionTask(Task):
     prior: CrustPrior = field(default_factory=CrustPrior)
 
     def check_available(self) -> None:
-        _require("geoinvert._core", "dispersion_curves", "the crust task")
+        _require("geoinvert.dispersion", "curves", "the crust task")
 
     def sample(self, rng: np.random.Generator, n: int) -> dict[str, NDArray]:
         s = sample_crust(rng, n, self.prior)
@@ -223,19 +223,26 @@ class CrustDispersionTask(Task):
         }
 
     def forward(self, batch: dict[str, NDArray], n_threads: int | None) -> NDArray:
-        # The compiled batch entry point (the one geoinvert.dispersion wraps): it validates its
-        # input (ValueError) and returns phase and group velocity from one root search when
-        # group=True, so equal phase and group frequency sets cost a single call.
-        curves = _require("geoinvert._core", "dispersion_curves", "the crust task")
+        # geoinvert.dispersion.curves returns phase and group velocity from one root search, so
+        # equal phase and group frequency sets cost a single call; bad models raise ValueError
+        from .. import dispersion
+
         model = (batch["thickness"], batch["vp"], batch["vs"], batch["rho"])
-        kw = {"wave": self.wave, "mode": self.mode, "spherical": self.spherical}
+        kw: dict[str, Any] = {
+            "wave": self.wave,
+            "mode": self.mode,
+            "spherical": self.spherical,
+            "n_threads": n_threads,
+        }
 
         def run(freqs: tuple[float, ...], group: bool) -> Any:
             periods = 1.0 / np.asarray(freqs, dtype=np.float64)
             order = np.argsort(periods)
-            res = curves(periods[order], *model, group=group, n_threads=n_threads, **kw)
             back = np.argsort(order)
-            return tuple(r[:, back] for r in res) if group else res[:, back]
+            if group:
+                c, u = dispersion.curves(periods[order], *model, **kw)
+                return c[:, back], u[:, back]
+            return dispersion.phase_velocity(periods[order], *model, **kw)[:, back]
 
         pf, gf = self.frequencies, self.group_frequencies
         if len(gf) == 0:
