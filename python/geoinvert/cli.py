@@ -110,6 +110,9 @@ def train_crust(
     shifted: Path | None = _SHIFTED,
     test_fraction: float = typer.Option(0.25, "--test-fraction", help="Held-out fraction (3:1)."),
     noise: float = typer.Option(0.005, "--noise", help="Relative input noise at training time."),
+    inputs: str = typer.Option(
+        "all", "--inputs", help="'all' or an input-name prefix, e.g. 'phase' (the study's 21)."
+    ),
     seed: int = _SEED,
     runs: Path | None = _RUNS,
     resume: Path | None = _RESUME,
@@ -130,6 +133,8 @@ def train_crust(
 
     opts = _trainer_options(gpus, nodes)
     td = open_training_data(data, "crust")
+    if inputs != "all":
+        td = td.select_inputs(inputs)
     train, test = td.split(test_fraction, seed=seed)
     if sweep is not None:
         if sweep != "table1":
@@ -137,6 +142,8 @@ def train_crust(
                 f"unknown sweep {sweep!r} (known: table1)", param_hint="--sweep"
             )
         shifted_td = open_training_data(shifted, "crust") if shifted is not None else None
+        if shifted_td is not None and inputs != "all":
+            shifted_td = shifted_td.select_inputs(inputs)
         rows = sweep_table1(
             train,
             test,

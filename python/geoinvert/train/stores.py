@@ -75,6 +75,37 @@ class TrainingData:
         n_test = max(1, round(len(self) * test_fraction))
         return self.subset(np.sort(perm[n_test:])), self.subset(np.sort(perm[:n_test]))
 
+    def select_inputs(self, prefix: str) -> TrainingData:
+        """Keep the input columns whose ``input_names`` start with ``prefix`` (e.g. ``"phase"``:
+        the crust study's 21 phase velocities without the group velocities)."""
+        names = self.attrs.get("input_names")
+        if not isinstance(names, list | tuple) or len(names) != self.inputs.shape[-1]:
+            raise ValueError("prefix: the store has no input_names matching its last input axis")
+        cols = [i for i, n in enumerate(names) if str(n).startswith(prefix)]
+        if not cols:
+            raise ValueError(f"prefix: no input named {prefix!r}... (have {names[:3]} ...)")
+        attrs = {**self.attrs, "input_names": [names[i] for i in cols]}
+        norm = self.normalization
+        if norm is not None:
+            shift, scale = norm.input_shift, norm.input_scale
+            ok = shift.shape[-1:] == scale.shape[-1:] == (len(names),)
+            norm = (
+                Normalization(
+                    shift[..., cols], scale[..., cols], norm.target_shift, norm.target_scale
+                )
+                if ok
+                else None
+            )
+        return TrainingData(
+            self.inputs[..., cols],
+            self.targets,
+            self.params,
+            attrs,
+            self.frequencies,
+            self.periods,
+            norm,
+        )
+
     def meta(self) -> dict[str, Any]:
         """Keyword arguments (frequencies or periods, prior) for the ``fit_*`` functions."""
         out: dict[str, Any] = {"prior": self.attrs.get("prior", self.attrs.get("config"))}
