@@ -136,3 +136,12 @@ def test_mixed_precision_path_runs_on_cpu(tmp_path):
     for m in (sae, mdn):
         assert np.isfinite(rms_error(m, (x, h)))
         assert np.isfinite(float(m.trainer.callback_metrics["val_loss"]))
+
+
+def test_sae_sizes_follow_the_data(tmp_path):
+    x, h = toy_crust(100)
+    x2 = np.c_[x, x]  # e.g. phase + group velocities: 42 inputs
+    cfg = SAEConfig(sizes=(21, 6, 1), pretrain_epochs=1, finetune_epochs=1, batch_size=50)
+    m = fit_sae((x2, h), config=cfg, out_dir=tmp_path, trainer=TRAINER)
+    assert m.network.config.sizes == (42, 6, 1)
+    assert as_trained_model(m).predict(x2).shape == (100,)

@@ -66,6 +66,20 @@ def test_open_training_data(tmp_path):
     assert td.meta()["prior"]["prior"] == "toy crust"
 
 
+def test_select_inputs(tmp_path):
+    store = make_store(tmp_path / "s.zarr", n=30, failed=(), normalization=True)
+    g = zarr.open_group(str(store), mode="a")
+    names = [f"phase_{i}" for i in range(11)] + [f"group_{i}" for i in range(10)]
+    g.attrs["input_names"] = names
+    td = open_training_data(store, "crust")
+    ph = td.select_inputs("phase")
+    assert ph.inputs.shape == (30, 11)
+    np.testing.assert_array_equal(ph.inputs, td.inputs[:, :11])
+    np.testing.assert_array_equal(ph.normalization.input_shift, td.normalization.input_shift[:11])
+    with pytest.raises(ValueError, match="no input named"):
+        td.select_inputs("love")
+
+
 def test_store_task_attribute_checked(tmp_path):
     store = make_store(tmp_path / "s.zarr", n=20)
     zarr.open_group(str(store), mode="a").attrs["task"] = "mt"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -115,6 +116,13 @@ def fit_sae(
     cfg = TABLE1_PRESETS[config] if isinstance(config, str) else config
     pl.seed_everything(seed, workers=True, verbose=False)
     train_ds, val_ds = prepare_data(train_data, val_data, seed=seed)
+    x0, y0 = train_ds[0]
+    n_in, n_out = int(np.prod(x0.shape)), int(np.prod(y0.shape)) or 1
+    if (cfg.sizes[0], cfg.sizes[-1]) != (n_in, n_out):
+        # The presets fix the hidden layers; input/output sizes follow the data (e.g. 42 inputs
+        # when group velocities are used besides the study's 21 phase velocities).
+        log.info("fit_sae: sizes %s adapted to %d inputs, %d outputs", cfg.sizes, n_in, n_out)
+        cfg = replace(cfg, sizes=(n_in, *cfg.sizes[1:-1], n_out))
     norm = normalization or crust_normalization(train_ds, input_method="minmax")
     net = SAE(cfg)
     out = Path(out_dir)

@@ -65,8 +65,12 @@ def run_fit(
     num_workers: int = 0,
     ckpt_path: str | Path | None = None,
     trainer: TrainerOptions | None = None,
+    restore_best: bool = True,
 ) -> Any:
-    """One ``Trainer.fit``; returns the Trainer (its ``callback_metrics``, checkpoint paths)."""
+    """One ``Trainer.fit``; returns the Trainer (its ``callback_metrics``, checkpoint paths).
+
+    With ``restore_best`` (default) the module ends with the weights of its best checkpoint
+    (lowest ``val_loss``), not those of the last epoch."""
     opts = dict(trainer or {})
     t = make_trainer(out_dir, max_epochs=max_epochs, **opts)
     t.fit(
@@ -79,4 +83,25 @@ def run_fit(
         ),
         ckpt_path=None if ckpt_path is None else str(ckpt_path),
     )
+    if restore_best:
+        _restore_best(module, t)
     return t
+
+
+def _restore_best(module: Any, trainer: Any) -> None:
+    """Load the weights of the best checkpoint (lowest monitored loss) back into ``module``:
+    early stopping and noisy late epochs otherwise leave the last, not the best, weights."""
+    import torch
+
+    cb = trainer.checkpoint_callback
+    best = getattr(cb, "best_model_path", "") if cb is not None else ""
+    if not best or getattr(cb, "monitor", None) is None:
+        return
+    state = torch.load(best, map_location="cpu", weights_only=False)["state_dict"]
+    module.load_state_dict(state)
+    log.info(
+        "restored the best weights (%s = %.4g) from %s",
+        cb.monitor,
+        float(cb.best_model_score),
+        best,
+    )
