@@ -104,6 +104,7 @@ class CurveSolver {
   double s_max_ = 0.0;
   double sign_lo_ = 1.0;
   std::vector<Root> roots_, prev_, prev2_, prev3_, prev4_;
+  std::vector<double> nodes_;  ///< layer velocities inside (c_lo, vs_n), sorted
   bool group_ = false;  ///< derivatives in omega too (group velocity, Hermite prediction)
 };
 
@@ -168,6 +169,16 @@ void CurveSolver::prepare(const double* h, const double* vp, const double* vs, c
   if (m.fluid_top && rq.wave == Wave::rayleigh) lo *= 0.9;  // Scholte waves on soft floors
   m.c_lo = lo;
   s_max_ = s_of_c(m.c_lo);
+  // Scan nodes: the layer velocities inside the search range. Modes change character there
+  // (the fundamental of a slow layer lies just below its vs, the overtones start just above),
+  // so a scan step never straddles one.
+  nodes_.clear();
+  for (std::size_t i = 0; i < m.n; ++i) {
+    if (!m.fluid[i] && m.vs[i] > m.c_lo && m.vs[i] < m.beta_n) nodes_.push_back(m.vs[i]);
+    if (rq.wave == Wave::rayleigh && m.vp[i] > m.c_lo && m.vp[i] < m.beta_n)
+      nodes_.push_back(m.vp[i]);
+  }
+  std::sort(nodes_.begin(), nodes_.end());
 }
 
 double CurveSolver::wkb_phase(double c, double omega) const {
@@ -303,6 +314,8 @@ int CurveSolver::scan(double c_a, double F_a, double c_b, double omega, int need
   int found = 0;
   while (c < c_b && found < need) {
     double dc = std::min(dc_max, c_b - c);
+    const auto node = std::upper_bound(nodes_.begin(), nodes_.end(), c * (1.0 + 1e-12));
+    if (node != nodes_.end()) dc = std::min(dc, *node - c);
     double cn = c + dc;
     double phin = wkb_phase(cn, omega);
     while (phin - phi > kMaxScanPhase && dc > 1e-9 * c) {
@@ -376,11 +389,15 @@ int CurveSolver::probe_pair(double c, double F, double D, double cn, double Fn, 
   for (int side = 0; side < 2; ++side) {
     double x = side == 0 ? c : cn, Fx = side == 0 ? F : Fn, Dx = side == 0 ? D : Dn;
     double last_step = cn - c;
-    for (int it = 0; it < 4; ++it) {
+    for (int it = 0; it < 6; ++it) {
       if (!(std::isfinite(Dx) && Dx != 0.0)) break;
-      const double p = x - Fx / Dx;
-      const double step = std::fabs(p - x);
-      if (!(p > c && p < cn) || step >= last_step) break;
+      // Newton target, overshot by half a step so that a root approached from its convex side
+      // is crossed (and seen as a sign change) instead of approached forever.
+      const double pn = x - Fx / Dx;
+      const double step = std::fabs(pn - x);
+      if (!(pn > c && pn < cn) || step >= last_step) break;
+      double p = x + 1.5 * (pn - x);
+      if (!(p > c && p < cn)) p = pn;
       const double sp = s_of_c(p);
       const Eval ep = eval<1>(sp, omega);
       if (!std::isfinite(ep.F)) break;
