@@ -158,7 +158,7 @@ def _coarse_geometry(prior: Any) -> tuple[np.ndarray, np.ndarray]:
     from 2 km by 1.25 (a quarter of the columns and rows of the 60 × 121 truth grid)."""
     xe = np.linspace(0.0, prior.width, 31)
     ze = np.concatenate([[0.0], np.cumsum(2.0 * 1.25 ** np.arange(40))])
-    ze = np.append(ze[ze < prior.depth - 1.0], prior.depth)
+    ze = np.append(ze[ze < prior.depth - 10.0], prior.depth)
     return xe, ze
 
 
