@@ -208,7 +208,8 @@ def _nlcg_synthetic(
     k = min(n_sections, len(test))
     sig = SIGMA[:, None, None] * np.ones((4, f.size, prior.nx))
     w = observed_from_section(1.0 / sig**2)
-    rows, keep = [], {"truth": [], "unet": [], "nlcg": [], "rms": []}
+    rows: list[dict[str, Any]] = []
+    keep: dict[str, list[np.ndarray]] = {"truth": [], "unet": [], "nlcg": [], "rms": []}
 
     def fine_rms(log10_rho: np.ndarray, obs_sec: np.ndarray) -> float:
         pred = section_from_result(fine.run(10.0**log10_rho))

@@ -425,8 +425,8 @@ def profile_from_sites(sites: list[Any], distance: Any, strike: float | None = N
     if strike is None:
         strike = azimuth % 180.0 - 90.0
     order = np.argsort(f0)
-    data = np.empty((4, f0.size, len(sites)))
-    err = np.empty_like(data)
+    data: NDArray[np.float64] = np.empty((4, f0.size, len(sites)))
+    err: NDArray[np.float64] = np.empty_like(data)
     for j, s in enumerate(sites):
         te, tm = s.te_tm(float(strike))
         for c, mode in ((0, te), (2, tm)):
