@@ -8,7 +8,7 @@ data interpolated onto its training grid. Units: km, Hz, Ω·m (log10 Ω·m), de
 
 Sizes that the :class:`~geoinvert.demo.scales.Scale` does not carry are set here: the number of
 training frequencies per scale (``MT_FREQUENCIES``: a 2-D forward costs ~0.1 s per frequency on
-one idle core, so the CI run uses 12 and the default demo 20 of the study's 60), the NLCG
+one idle core, so the CI run uses 8 and the default demo 20 of the study's 60), the NLCG
 frequency subset and coarse mesh.
 """
 
@@ -30,7 +30,7 @@ __all__ = ["MT_FREQUENCIES", "paralana_folder", "report_lines", "run_mt"]
 log = logging.getLogger(__name__)
 
 #: Training frequencies (log-spaced 1e-4-1e3 Hz) per scale name; the study used 60.
-MT_FREQUENCIES = {"ci": 12, "small": 20, "full": 60}
+MT_FREQUENCIES = {"ci": 8, "small": 20, "full": 60}
 #: Relative impedance noise of the synthetic "observations": 2.5 % of |Z| gives
 #: σ(log10 ρa) = 2·0.025/ln 10 = 0.0217 and σ(phase) = asin(0.025) = 1.43°.
 Z_NOISE = 0.025

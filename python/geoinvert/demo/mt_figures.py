@@ -50,7 +50,7 @@ def synthetic_figures(folder: Path) -> None:
                 ax.set_ylabel("depth (km)")
             if i == k - 1:
                 ax.set_xlabel("distance (km)")
-    fig.subplots_adjust(left=0.06, right=0.9, bottom=0.45 / (2.6 * k + 0.6) + 0.08, top=0.92)
+    fig.subplots_adjust(left=0.06, right=0.9, bottom=0.6 / (2.6 * k + 0.6), top=0.94, hspace=0.45)
     cax = fig.add_axes((0.92, 0.15, 0.012, 0.7))
     fig.colorbar(im, cax=cax, label="log10 resistivity (Ω·m)")
     fig.savefig(folder / "mt_sections.png", dpi=100)
