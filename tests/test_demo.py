@@ -12,9 +12,6 @@ pytest.importorskip("zarr")
 from geoinvert.demo import PIPELINES, run_demo
 from geoinvert.demo.steps import StepRunner
 
-# The MT pipeline joins once geoinvert.demo.mt lands.
-DEMO_PIPELINES = tuple(p for p in PIPELINES if p != "mt")
-
 
 def test_step_runner_reuses_finished_steps_and_reruns_changed_ones(tmp_path):
     calls = []
@@ -34,9 +31,9 @@ def test_step_runner_reuses_finished_steps_and_reruns_changed_ones(tmp_path):
 
 def test_demo_ci_end_to_end_and_resume(tmp_path):
     out = tmp_path / "demo"
-    summary = run_demo(out, scale="ci", pipelines=DEMO_PIPELINES, workers=1)
+    summary = run_demo(out, scale="ci", pipelines=PIPELINES, workers=1)
     report = (out / "report.md").read_text()
-    for heading in ("Crustal thickness", "X-discontinuity", "Training curves"):
+    for heading in ("Crustal thickness", "X-discontinuity", "Magnetotelluric", "Training curves"):
         assert heading in report
     for png in ("crust_map.png", "crust_eq4.png", "crust_dispersion.png", "training_curves.png"):
         assert (out / png).stat().st_size > 10_000
@@ -47,5 +44,5 @@ def test_demo_ci_end_to_end_and_resume(tmp_path):
     assert crust["invert"]["crust1_correlation"] > 0.5
     assert json.loads((out / "summary.json").read_text())["scale"] == "ci"
 
-    again = run_demo(out, scale="ci", pipelines=DEMO_PIPELINES, workers=1)
+    again = run_demo(out, scale="ci", pipelines=PIPELINES, workers=1)
     assert set(again["reused_steps"]) == set(summary["timings_s"])
