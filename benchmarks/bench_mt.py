@@ -114,7 +114,8 @@ def _simpeg_seeds_survey_and_mesh():
     mesh.origin = mesh.origin - np.r_[0.0, z_surface]
     loc = np.c_[STATIONS * 1e3, np.zeros_like(STATIONS)]
     surveys = {}
-    for mode, orient in (("te", "xy"), ("tm", "yx")):
+    # SimPEG 2-D: Simulation2DElectricField ("xy", in-plane E) is TM, the magnetic one TE.
+    for mode, orient in (("tm", "xy"), ("te", "yx")):
         rx = [
             ns.receivers.Impedance(loc, orientation=orient, component="apparent_resistivity"),
             ns.receivers.Impedance(loc, orientation=orient, component="phase"),
@@ -142,8 +143,8 @@ def test_mt2d_seeds_simpeg(benchmark, seeds):
     def run():
         out = []
         for mode, cls in (
-            ("te", ns.Simulation2DElectricField),
-            ("tm", ns.Simulation2DMagneticField),
+            ("tm", ns.Simulation2DElectricField),
+            ("te", ns.Simulation2DMagneticField),
         ):
             sim = cls(smesh, survey=surveys[mode], sigmaMap=maps.IdentityMap(), forward_only=True)
             out.append(sim.dpred(sigma))
