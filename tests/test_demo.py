@@ -33,7 +33,7 @@ def test_demo_ci_end_to_end_and_resume(tmp_path):
     out = tmp_path / "demo"
     summary = run_demo(out, scale="ci", pipelines=PIPELINES, workers=1)
     report = (out / "report.md").read_text()
-    for heading in ("Crustal thickness", "X-discontinuity", "Magnetotelluric", "Training curves"):
+    for heading in ("Crustal thickness", "X-discontinuity", "magnetotellurics", "Training curves"):
         assert heading in report
     for png in ("crust_map.png", "crust_eq4.png", "crust_dispersion.png", "training_curves.png"):
         assert (out / png).stat().st_size > 10_000

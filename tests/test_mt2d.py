@@ -32,6 +32,9 @@ def seeds_forward():
         ([5.0, 500.0, 20.0, 2000.0, 100.0], [0.0, 2.0, 10.0, 30.0, 90.0]),
         ([5000.0, 20.0, 300.0], [0.0, 20.0, 45.0]),
         ([20.0, 1000.0, 10.0, 3000.0], [0.0, 6.0, 15.0, 60.0]),
+        ([5000.0, 5.0, 300.0], [0.0, 20.0, 45.0]),
+        # 5 ohm m at 4 km under 5000 ohm m: the hardest case for a model-independent mesh
+        ([20.0, 5000.0, 5.0, 5000.0], [0.0, 1.0, 4.0, 50.0]),
         ([100.0], [0.0]),
     ],
 )
@@ -161,7 +164,7 @@ def test_mesh_builder_defaults():
     assert z_earth[0] == 0 and np.all(np.isin(Z_EDGES, z_earth))
     assert np.all(np.isin(X_EDGES, mesh.x_nodes))
     # first cell resolves the skin depth at 1e3 Hz in 1 ohm m
-    assert z_earth[1] <= mt.skin_depth(1e3, 1.0) / 7.9
+    assert z_earth[1] <= mt.skin_depth(1e3, 1.0) / 5.9
     # padding reaches a skin depth at 1e-4 Hz in 100 ohm m on each side and below
     pad = mt.skin_depth(1e-4, 100.0)
     assert mesh.x_nodes[0] <= X_EDGES[0] - pad and mesh.x_nodes[-1] >= X_EDGES[-1] + pad

@@ -69,14 +69,21 @@ void forward_1d_batch(const double* freq, std::size_t n_freq, const double* rho,
       for (std::size_t f = 0; f < n_freq; ++f) {
         const double a = sqwm[f];
         // Z / e^{i pi/4}: the recursion is homogeneous in the common phase factor.
-        cplx z(a * sr[n_layers - 1], 0.0);
+        // Plain real arithmetic: std::complex's / and * carry inf/NaN recovery paths
+        // (__divdc3) that cost more than the recursion itself; all values here are finite.
+        double zr = a * sr[n_layers - 1], zi = 0.0;
         for (std::size_t jj = n_layers - 1; jj-- > 0;) {
           const double zeta = a * sr[jj];
           const double x = a * xh[jj];
           const cplx t = tanh_safe(cplx(x, x));
-          z = zeta * (z + zeta * t) / (zeta + z * t);
+          const double tr = t.real(), ti = t.imag();
+          const double nr = zeta * (zr + zeta * tr), ni = zeta * (zi + zeta * ti);
+          const double dr = zeta + zr * tr - zi * ti, di = zr * ti + zi * tr;
+          const double inv = 1.0 / (dr * dr + di * di);
+          zr = (nr * dr + ni * di) * inv;
+          zi = (ni * dr - nr * di) * inv;
         }
-        z *= e45;
+        const cplx z = cplx(zr, zi) * e45;
         const std::size_t o = m * n_freq + f;
         Z[o] = z;
         rho_a[o] = std::norm(z) / (a * a);

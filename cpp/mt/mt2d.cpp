@@ -52,25 +52,36 @@ void tridiag_solve(std::vector<cplx> d, const std::vector<cplx>& e, cplx* x) {
   for (std::size_t i = n - 1; i-- > 0;) x[i] = (x[i] - e[i] * x[i + 1]) / d[i];
 }
 
-void nested_dissection(int j0, int j1, int i0, int i1, std::vector<std::pair<int, int>>& order) {
+/// Geometric nested dissection of the node box [j0, j1) x [i0, i1): the two halves first, the
+/// separator line last. Appends (j, i) to `order` and the post-ordered supernode tree to `nodes`
+/// (each separator / leaf box is one supernode). Returns the node index or -1 if the box is empty.
+int nested_dissection(int j0, int j1, int i0, int i1, std::vector<std::pair<int, int>>& order,
+                      std::vector<Supernode>& nodes) {
   const int nj = j1 - j0, ni = i1 - i0;
-  if (nj <= 0 || ni <= 0) return;
-  if (nj * ni <= 16 || nj <= 2 || ni <= 2) {
+  if (nj <= 0 || ni <= 0) return -1;
+  Supernode sn;
+  if (nj * ni <= 16) {
+    sn.s0 = static_cast<int>(order.size());
     for (int j = j0; j < j1; ++j)
       for (int i = i0; i < i1; ++i) order.emplace_back(j, i);
-    return;
-  }
-  if (nj >= ni) {
+  } else if (nj >= ni) {
     const int m = j0 + nj / 2;
-    nested_dissection(j0, m, i0, i1, order);
-    nested_dissection(m + 1, j1, i0, i1, order);
+    for (int c : {nested_dissection(j0, m, i0, i1, order, nodes),
+                  nested_dissection(m + 1, j1, i0, i1, order, nodes)})
+      if (c >= 0) sn.children.push_back(c);
+    sn.s0 = static_cast<int>(order.size());
     for (int i = i0; i < i1; ++i) order.emplace_back(m, i);
   } else {
     const int m = i0 + ni / 2;
-    nested_dissection(j0, j1, i0, m, order);
-    nested_dissection(j0, j1, m + 1, i1, order);
+    for (int c : {nested_dissection(j0, j1, i0, m, order, nodes),
+                  nested_dissection(j0, j1, m + 1, i1, order, nodes)})
+      if (c >= 0) sn.children.push_back(c);
+    sn.s0 = static_cast<int>(order.size());
     for (int j = j0; j < j1; ++j) order.emplace_back(j, m);
   }
+  sn.s1 = static_cast<int>(order.size());
+  nodes.push_back(std::move(sn));
+  return static_cast<int>(nodes.size()) - 1;
 }
 
 }  // namespace
@@ -83,7 +94,7 @@ struct ModeSystem {
   std::vector<double> hy, hz;
   std::vector<int> perm;    // node (j * nr + i) -> unknown index, -1 for Dirichlet
   std::vector<int> pos;     // per cell, 16 positions into Ax (-1: not stored there)
-  LdltSymbolic sym;
+  MultifrontalSymbolic sym;
 
   int node(int j, int i) const { return j * nr + i; }
   int ncells_y() const { return ny - 1; }
@@ -138,7 +149,8 @@ struct ModeSystem {
     for (int i = 0; i + 1 < nr; ++i) hz[i] = z[r0 + i + 1] - z[r0 + i];
     // Unknowns: j in [1, ny-2], i in [1, nr-1] (top row and both sides are Dirichlet).
     std::vector<std::pair<int, int>> order;
-    nested_dissection(1, ny - 1, 1, nr, order);
+    sym.nodes.clear();
+    nested_dissection(1, ny - 1, 1, nr, order, sym.nodes);
     perm.assign(static_cast<std::size_t>(ny) * nr, -1);
     for (std::size_t k = 0; k < order.size(); ++k)
       perm[node(order[k].first, order[k].second)] = static_cast<int>(k);
@@ -155,7 +167,7 @@ struct ModeSystem {
           const int jj = j + dj, ii = i + di;
           if (jj < 0 || jj >= ny || ii < 0 || ii >= nr) continue;
           const int l = perm[node(jj, ii)];
-          if (l >= 0 && l <= k) col.push_back(l);
+          if (l >= k) col.push_back(l);
         }
       std::sort(col.begin(), col.end());
       sym.Ai.insert(sym.Ai.end(), col.begin(), col.end());
@@ -171,7 +183,7 @@ struct ModeSystem {
           const int kp = perm[node(j + (p & 1), i + (p >> 1))];
           for (int q = 0; q < 4; ++q) {
             const int kq = perm[node(j + (q & 1), i + (q >> 1))];
-            if (kp < 0 || kq < 0 || kp > kq) continue;
+            if (kp < 0 || kq < 0 || kp < kq) continue;
             if (kp == kq && p != q) continue;
             ps[p * 4 + q] = sym.position(kp, kq);
           }
@@ -262,7 +274,7 @@ struct ItemResult {
 // One (mode, frequency): factor, solve, surface fields, and optionally the adjoint gradient.
 static void solve_item(const ModeSystem& ms, const std::vector<int>& st_j,
                        const std::vector<double>& st_t, const double* rho, double omega,
-                       LdltFactor& fac, const double* obs, const double* w, ItemResult& out,
+                       MultifrontalFactor& fac, const double* obs, const double* w, ItemResult& out,
                        int n_earth_rows) {
   const int ny = ms.ny, nr = ms.nr, ncy = ny - 1, ncz = nr - 1, n = ms.sym.n;
   const std::size_t ns = st_j.size();
@@ -277,7 +289,7 @@ static void solve_item(const ModeSystem& ms, const std::vector<int>& st_j,
     U[ms.node(ny - 1, i)] = uR[i];
   }
   for (int j = 0; j < ny; ++j) U[ms.node(j, 0)] = 1.0;
-  std::vector<cplx> rhs(n, 0.0);
+  AlignedCVector rhs(n, 0.0);
   cplx loc[16];
   for (int j = 0; j < ncy; ++j)
     for (int i = 0; i < ncz; ++i) {
@@ -401,7 +413,7 @@ static void solve_item(const ModeSystem& ms, const std::vector<int>& st_j,
     }
   }
   // Adjoint solve: A_II lambda = q_I (A complex symmetric: same factor).
-  std::vector<cplx> lam(n);
+  AlignedCVector lam(n);
   for (int jn = 0; jn < ny; ++jn)
     for (int i = 0; i < nr; ++i) {
       const int k = ms.perm[ms.node(jn, i)];
@@ -491,7 +503,7 @@ double Mt2dProblem::misfit_gradient(const double* rho, const double* freq, int n
   const std::size_t n_items = 2 * static_cast<std::size_t>(n_freq);
   const std::size_t n_workers = resolve_threads(n_threads, n_items);
   // At most one factor per worker and mode is alive at any time.
-  std::vector<std::unique_ptr<LdltFactor>> facs(2 * n_workers);
+  std::vector<std::unique_ptr<MultifrontalFactor>> facs(2 * n_workers);
   const std::size_t ns = st_.size();
   const bool want_grad = obs != nullptr;
   std::vector<ItemResult> results(want_grad ? n_items : 0);
@@ -501,7 +513,7 @@ double Mt2dProblem::misfit_gradient(const double* rho, const double* freq, int n
     const int f = static_cast<int>(item / 2);
     const ModeSystem& ms = mode == 0 ? *te_ : *tm_;
     auto& fac = facs[2 * wk + mode];
-    if (!fac) fac = std::make_unique<LdltFactor>(ms.sym);
+    if (!fac) fac = std::make_unique<MultifrontalFactor>(ms.sym);
     ItemResult local;
     ItemResult& res = want_grad ? results[item] : local;
     const std::size_t off = (static_cast<std::size_t>(mode) * n_freq + f) * ns * 2;

@@ -4,8 +4,9 @@
 //   TE (E-polarisation):  div grad Ex - i omega mu0 sigma Ex = 0  on earth + air (sigma_air = 0)
 //   TM (H-polarisation):  div (rho grad Hx) - i omega mu0 Hx = 0  on the earth only
 // Galerkin weak forms give complex symmetric systems K + i omega mu0 M (+ a bottom impedance
-// term), solved by the sparse LDL^T of ldlt_complex.hpp in a geometric nested-dissection order
-// (George 1973, "Nested dissection of a regular finite element mesh", SIAM J. Numer. Anal. 10).
+// term), solved by the multifrontal LDL^T of multifrontal_ldlt.hpp on the separator tree of a
+// geometric nested dissection of the grid (George 1973, "Nested dissection of a regular finite
+// element mesh", SIAM J. Numer. Anal. 10, 345-363).
 // A scalar nodal formulation has no gradient null space, so it stays accurate at 1e-4 Hz with a
 // non-conducting air (cf. Wannamaker, Stodt & Rijo 1987 for the FE formulation).
 // Boundary conditions: Dirichlet on both sides from the 1-D FE solution of the edge column (so a
@@ -23,7 +24,7 @@
 #include <memory>
 #include <vector>
 
-#include "mt/ldlt_complex.hpp"
+#include "mt/multifrontal_ldlt.hpp"
 
 namespace geoinvert::mt {
 

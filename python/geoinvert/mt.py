@@ -274,4 +274,4 @@ class Forward2D:
             weights=grad_mesh.ravel(),
             minlength=int(np.prod(self.mesh.model_shape)),
         ).reshape(self.mesh.model_shape)
-        return float(misfit), grad, self._result(zte, ztm)
+        return float(misfit), grad.astype(np.float64), self._result(zte, ztm)

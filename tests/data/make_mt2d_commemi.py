@@ -8,10 +8,15 @@ Run offline (needs simpeg >= 0.22 and discretize; the tests only read the .npz):
     python tests/data/make_mt2d_commemi.py
 
 SimPEG: TensorMesh with 25 m cells in the core (|x| <= 4 km, z <= 3 km), 1.3x padding, air
-conductivity 1e-6 S/m (it breaks down at low frequency with 1e-8, see issue 3); TE with
-``Simulation2DElectricField`` ("xy"), TM with ``Simulation2DMagneticField`` ("yx"). Stored are its
-apparent resistivities (Ω·m) and phases (degrees, folded into (0, 90) for TM, whose sign
-convention differs from ours) at the stations, and the model description.
+conductivity 1e-6 S/m (it breaks down at low frequency with 1e-8, see issue 3). In SimPEG's 2-D
+(x along the profile, y up, strike along z) ``Simulation2DElectricField`` ("xy") solves for the
+in-plane electric field, i.e. the TM mode, and ``Simulation2DMagneticField`` ("yx") for the
+in-plane magnetic field, i.e. TE. Stored are its apparent resistivities (Ω·m) and phases
+(degrees, folded into (0, 90)) at the stations, and the model description.
+The padding below the core (22 cells x1.3 from 25 m, ~35 km) is less than one skin depth at
+0.01 Hz in 100 Ω·m (50 km), so SimPEG's 0.01 Hz values are boundary-affected (its TM phase is
+~25° low everywhere, also far from the block); the tests use 0.1-100 Hz. The script took 57 min
+(SuperLU, shared machine).
 """
 
 from __future__ import annotations
@@ -54,8 +59,8 @@ def main() -> None:
     loc = np.c_[STATIONS_KM * 1e3, np.zeros_like(STATIONS_KM)]
     out = {}
     for mode, sim_cls, orient in (
-        ("te", ns.Simulation2DElectricField, "xy"),
-        ("tm", ns.Simulation2DMagneticField, "yx"),
+        ("tm", ns.Simulation2DElectricField, "xy"),
+        ("te", ns.Simulation2DMagneticField, "yx"),
     ):
         rx = [
             ns.receivers.Impedance(loc, orientation=orient, component="apparent_resistivity"),

@@ -1,0 +1,157 @@
+"""Benchmarks of the MT kernels (pytest-benchmark), ours beside SimPEG on the same inputs.
+
+    .venv/bin/python -m pytest benchmarks/bench_mt.py --benchmark-enable -s \
+        --benchmark-group-by=group --benchmark-columns=min,median,rounds
+
+Groups:
+* ``mt1d``: 2000 random 5-layer models x 60 frequencies (1e-4..1e3 Hz), single thread and all
+  cores, beside SimPEG's ``Simulation1DRecursive`` recursion (numpy) on the same models.
+* ``mt2d-seeds``: the seeds' full configuration: 600 km x 180 km section of 60 x 121 cells,
+  121 stations at 5 km, 60 frequencies 1e-4..1e3 Hz, TE + TM, default padded mesh; single thread
+  and all cores. SimPEG (``forward_only=True``, 2-D TE + TM, its default direct solver) runs once
+  on a tensor mesh of the same section (5 km x 3 km cells, 1 km near-surface refinement,
+  1.3x padding, sigma_air = 1e-6 S/m) when ``GEOINVERT_BENCH_SIMPEG=1`` (it takes minutes).
+The printed summary gives unknowns, factor non-zeros and time per frequency.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+import numpy as np
+import pytest
+
+from geoinvert import mt
+
+FREQ = np.logspace(-4, 3, 60)
+X_EDGES = np.arange(-2.5, 603.0, 5.0)
+Z_EDGES = np.linspace(0.0, 180.0, 61)
+STATIONS = np.arange(0.0, 601.0, 5.0)
+
+
+def _seeds_model(seed: int = 0) -> np.ndarray:
+    """A smooth random 2-D section (log-normal, 5-5000 ohm m) of shape (60, 121)."""
+    rng = np.random.default_rng(seed)
+    z = 0.5 * (Z_EDGES[1:] + Z_EDGES[:-1])
+    x = 0.5 * (X_EDGES[1:] + X_EDGES[:-1])
+    logr = np.full((z.size, x.size), 2.0)
+    for _ in range(6):
+        x0, z0 = rng.uniform(0, 600), rng.uniform(5, 150)
+        sx, sz = rng.uniform(20, 120), rng.uniform(5, 40)
+        logr += rng.uniform(-1.2, 1.2) * np.exp(
+            -(((x[None] - x0) / sx) ** 2) - ((z[:, None] - z0) / sz) ** 2
+        )
+    return 10 ** np.clip(logr, np.log10(5), np.log10(5000))
+
+
+@pytest.fixture(scope="module")
+def models_1d():
+    rng = np.random.default_rng(0)
+    rho = 10 ** rng.uniform(np.log10(5), np.log10(5000), (2000, 5))
+    h = 10 ** rng.uniform(-2, 1.3, (2000, 4))
+    return rho, h
+
+
+@pytest.mark.parametrize("n_threads", [1, None])
+def test_mt1d_ours(benchmark, models_1d, n_threads):
+    benchmark.group = "mt1d"
+    rho, h = models_1d
+    benchmark(mt.forward_1d, FREQ, rho, h, n_threads=n_threads)
+    per_model = benchmark.stats.stats.min / rho.shape[0]
+    print(f"\n[mt1d] ours n_threads={n_threads}: {per_model * 1e6:.2f} us per model x 60 freq")
+
+
+def test_mt1d_simpeg(benchmark, models_1d):
+    ns = pytest.importorskip("simpeg.electromagnetics.natural_source")
+    benchmark.group = "mt1d"
+    rho, h = models_1d
+    sim = ns.Simulation1DRecursive.__new__(ns.Simulation1DRecursive)
+    n = 200
+
+    def run():
+        for m in range(n):
+            sim._get_recursive_impedances(FREQ, h[m, ::-1] * 1e3, 1 / rho[m, ::-1])
+
+    benchmark.pedantic(run, rounds=3, iterations=1)
+    print(f"\n[mt1d] SimPEG recursion: {benchmark.stats.stats.min / n * 1e6:.1f} us per model")
+
+
+@pytest.fixture(scope="module")
+def seeds():
+    mesh = mt.build_mesh(X_EDGES, Z_EDGES, FREQ)
+    return mesh, _seeds_model()
+
+
+@pytest.mark.parametrize("n_threads", [1, None])
+def test_mt2d_seeds_ours(benchmark, seeds, n_threads):
+    benchmark.group = "mt2d-seeds"
+    mesh, rho = seeds
+    t = time.perf_counter()
+    fw = mt.Forward2D(mesh, STATIONS, FREQ, n_threads=n_threads)
+    setup = time.perf_counter() - t
+    res = benchmark.pedantic(fw.run, args=(rho,), rounds=3, iterations=1)
+    assert np.isfinite(res.rho_a_te).all() and np.isfinite(res.rho_a_tm).all()
+    best = benchmark.stats.stats.min
+    print(
+        f"\n[mt2d] ours n_threads={n_threads}: {best:.2f} s per model (setup {setup:.3f} s); "
+        f"unknowns TE/TM {fw.n_unknowns}, factor nnz TE/TM {fw.factor_nnz}, "
+        f"{best / FREQ.size * 1e3:.1f} ms per frequency (TE+TM)"
+    )
+
+
+def _simpeg_seeds_survey_and_mesh():
+    import discretize
+    from simpeg.electromagnetics import natural_source as ns
+
+    pad = 1.3
+    x_pad = sum(5000.0 * pad ** (i + 1) for i in range(12))
+    hx = [(5000.0, 12, -pad), (5000.0, 121), (5000.0, 12, pad)]
+    # bottom padding, 171 km of 3 km cells, 6 km of 1 km, 3 km of 250 m, then 24 air cells
+    hz = [(3000.0, 14, -pad), (3000.0, 57), (1000.0, 6), (250.0, 12), (250.0, 4), (250.0, 20, pad)]
+    mesh = discretize.TensorMesh([hx, hz], origin=[-2500.0 - x_pad, 0.0])
+    z_surface = mesh.nodes_y[mesh.nodes_y.size - 1 - 24]
+    mesh.origin = mesh.origin - np.r_[0.0, z_surface]
+    loc = np.c_[STATIONS * 1e3, np.zeros_like(STATIONS)]
+    surveys = {}
+    # SimPEG 2-D: Simulation2DElectricField ("xy", in-plane E) is TM, the magnetic one TE.
+    for mode, orient in (("tm", "xy"), ("te", "yx")):
+        rx = [
+            ns.receivers.Impedance(loc, orientation=orient, component="apparent_resistivity"),
+            ns.receivers.Impedance(loc, orientation=orient, component="phase"),
+        ]
+        surveys[mode] = ns.Survey([ns.sources.Planewave(rx, frequency=f) for f in FREQ])
+    return mesh, surveys
+
+
+@pytest.mark.skipif(
+    os.environ.get("GEOINVERT_BENCH_SIMPEG") != "1", reason="set GEOINVERT_BENCH_SIMPEG=1 (slow)"
+)
+def test_mt2d_seeds_simpeg(benchmark, seeds):
+    ns = pytest.importorskip("simpeg.electromagnetics.natural_source")
+    from simpeg import maps
+
+    benchmark.group = "mt2d-seeds"
+    _, rho = seeds
+    smesh, surveys = _simpeg_seeds_survey_and_mesh()
+    cc = smesh.cell_centers
+    ix = np.clip(np.searchsorted(X_EDGES * 1e3, cc[:, 0]) - 1, 0, 120)
+    iz = np.clip(np.searchsorted(Z_EDGES * 1e3, -cc[:, 1]) - 1, 0, 59)
+    sigma = 1 / rho[iz, ix]
+    sigma[cc[:, 1] > 0] = 1e-6
+
+    def run():
+        out = []
+        for mode, cls in (
+            ("tm", ns.Simulation2DElectricField),
+            ("te", ns.Simulation2DMagneticField),
+        ):
+            sim = cls(smesh, survey=surveys[mode], sigmaMap=maps.IdentityMap(), forward_only=True)
+            out.append(sim.dpred(sigma))
+        return out
+
+    benchmark.pedantic(run, rounds=1, iterations=1)
+    print(
+        f"\n[mt2d] SimPEG forward_only: {benchmark.stats.stats.min:.1f} s per model, "
+        f"{smesh.n_cells} cells"
+    )
