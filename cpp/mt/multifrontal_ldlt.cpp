@@ -1,5 +1,7 @@
 #include "mt/multifrontal_ldlt.hpp"
 
+#include "mt/dense_front.hpp"
+
 #include <Eigen/Core>
 #include <algorithm>
 #include <cstring>
@@ -104,7 +106,8 @@ MultifrontalFactor::MultifrontalFactor(const MultifrontalSymbolic& s)
       D_(s.n),
       front_(static_cast<std::size_t>(s.max_front)),
       stack_(static_cast<std::size_t>(std::max<std::int64_t>(s.max_stack, 1))),
-      tmp_(static_cast<std::size_t>(s.n)) {}
+      tmp_(static_cast<std::size_t>(s.n)),
+      scratch_(static_cast<std::size_t>(std::max<std::int64_t>(s.max_front, 1))) {}
 
 bool MultifrontalFactor::factor(const cplx* Ax) {
   const int nn = static_cast<int>(s_.nodes.size());
@@ -135,39 +138,11 @@ bool MultifrontalFactor::factor(const cplx* Ax) {
         for (int a = b; a < nc; ++a) Fcol[map[a]] += Ucol[a];
       }
     }
-    // Dense partial LDL^T of the pivot block (right-looking, unblocked; lower triangle only).
-    for (int j = 0; j < ns; ++j) {
-      const cplx d = F(j, j);
-      if (d == cplx(0.0)) return false;
-      D_[sn.s0 + j] = d;
-      const int r = ns - j - 1;
-      if (r > 0) {
-        auto col = F.col(j).segment(j + 1, r);
-        // F(j+1:ns, j+1:ns) -= col col^T / d (lower)
-        const cplx inv = 1.0 / d;
-        for (int q = 0; q < r; ++q) {
-          const cplx f = col(q) * inv;
-          F.col(j + 1 + q).segment(j + 1 + q, r - q) -= f * col.segment(q, r - q);
-        }
-        col *= inv;
-      }
-    }
-    if (nb > 0) {
-      auto F21 = F.block(ns, 0, nb, ns);
-      auto L11 = F.block(0, 0, ns, ns);
-      // W = F21 L11^{-T};  L21 = W D^{-1};  F22 -= L21 W^T (lower).
-      L11.transpose().triangularView<Eigen::UnitUpper>().solveInPlace<Eigen::OnTheRight>(F21);
-      Mat W = F21;
-      for (int j = 0; j < ns; ++j) F21.col(j) /= D_[sn.s0 + j];
-      F.block(ns, ns, nb, nb).triangularView<Eigen::Lower>() -= F21 * W.transpose();
-      // Push this node's update (nb x nb, lower part meaningful).
-      MatMap U(stack_.data() + top, nb, nb);
-      U = F.block(ns, ns, nb, nb);
-      top += static_cast<std::int64_t>(nb) * nb;
-    }
-    // Store the m x ns factor block.
-    MatMap Lb(L_.data() + s_.loff[v], m, ns);
-    Lb = F.block(0, 0, m, ns);
+    // Dense partial LDL^T, L21 and the Schur complement (ISA-dispatched kernel).
+    const FrontArgs args{front_.data(), ns,          nb, D_.data() + sn.s0, stack_.data() + top,
+                         L_.data() + s_.loff[v], scratch_.data()};
+    if (!factor_front(args)) return false;
+    top += static_cast<std::int64_t>(nb) * nb;
   }
   return true;
 }

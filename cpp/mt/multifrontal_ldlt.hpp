@@ -13,18 +13,35 @@
 #pragma once
 
 #include <complex>
+#include <cstddef>
 #include <cstdint>
+#include <new>
 #include <vector>
-
-#include <Eigen/Core>
 
 namespace geoinvert::mt {
 
 using cplx = std::complex<double>;
-/// Buffers handed to Eigen's vectorised kernels are aligned to EIGEN_MAX_ALIGN_BYTES, so that
-/// the kernels' loop peeling, and with it the rounding, never depends on where malloc put them
-/// (results stay bit-identical for any thread count).
-using AlignedCVector = std::vector<cplx, Eigen::aligned_allocator<cplx>>;
+/// Allocator with a fixed 64-byte alignment. Buffers handed to the vectorised dense kernels must
+/// start at the same alignment in every worker, so that the kernels' loop peeling, and with it
+/// the rounding, never depends on where malloc put them (results stay bit-identical for any
+/// thread count). 64 bytes covers every ISA the dense kernel is built for (SSE2, AVX2).
+template <typename T>
+struct CacheAlignedAllocator {
+  using value_type = T;
+  static constexpr std::size_t alignment = 64;
+  CacheAlignedAllocator() = default;
+  template <typename U>
+  CacheAlignedAllocator(const CacheAlignedAllocator<U>&) noexcept {}
+  T* allocate(std::size_t n) {
+    return static_cast<T*>(::operator new(n * sizeof(T), std::align_val_t(alignment)));
+  }
+  void deallocate(T* p, std::size_t) noexcept { ::operator delete(p, std::align_val_t(alignment)); }
+  template <typename U>
+  bool operator==(const CacheAlignedAllocator<U>&) const noexcept { return true; }
+  template <typename U>
+  bool operator!=(const CacheAlignedAllocator<U>&) const noexcept { return false; }
+};
+using AlignedCVector = std::vector<cplx, CacheAlignedAllocator<cplx>>;
 
 /// One supernode: pivots [s0, s1) (contiguous in the elimination order) and its children.
 struct Supernode {
@@ -71,6 +88,7 @@ class MultifrontalFactor {
   const MultifrontalSymbolic& s_;
   AlignedCVector L_, D_, front_, stack_;
   mutable AlignedCVector tmp_;
+  AlignedCVector scratch_;  ///< nb x ns workspace of the dense kernel (no allocation per front)
 };
 
 }  // namespace geoinvert::mt
