@@ -331,6 +331,8 @@ def demo(
     from .demo import PIPELINES, run_demo
 
     logging.basicConfig(level=logging.WARNING)
+    for noisy in ("distributed", "lightning", "lightning.pytorch"):  # keep the progress readable
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     pipelines = PIPELINES if only is None else tuple(p.strip() for p in only.split(",") if p)
     try:
         run_demo(
