@@ -191,6 +191,11 @@ def test_phase_against_peers_where_they_agree(fx: dict[str, np.ndarray], ours: n
     d, c = fx["disba"][:, :, :, 0], fx["cps"][:, :, :, 0]
     agree = np.isfinite(d) & np.isfinite(c)
     agree &= np.abs(d / np.where(agree, c, 1.0) - 1.0) <= PEER_PHASE_AGREE
+    # Both peers can agree on the same wrong root (model 193, Love mode 1, T = 3.49 s: both step
+    # over a pair of roots 1.4e-3 km/s apart; see dispersion_fixtures.md). Values the fixture
+    # script flagged as a peer failure are checked against the reference, with the tighter
+    # tolerance, in test_right_where_peers_fail.
+    agree &= np.all(fx["status"][:, :, :, :, 0] == 0, axis=1)
     assert agree.sum() > 4000  # the comparison is not vacuous
     o = ours[:, :, :, 0]
     assert np.all(np.isfinite(o[agree])), "NaN where both peers find the same root"

@@ -32,7 +32,7 @@ struct Request {
   Wave wave = Wave::rayleigh;
   int mode = 0;                 ///< 0 = fundamental
   bool spherical = false;       ///< apply the earth-flattening transformation
-  double earth_radius = 6371.0; ///< km (CPS surf96 uses 6370 km)
+  double earth_radius = 6370.0; ///< km, flattening radius (that of CPS surf96)
   bool group = false;           ///< also compute group velocity
 };
 
