@@ -101,6 +101,10 @@ class CurveSolver {
                  Root* out) const;
   int probe_pair(double c, double F, double D, double cn, double Fn, double Dn, double omega,
                  Root* out) const;
+  /// Relative size of a step ds at (s, c): max(|dc|/c, 1e-2 |ds|/s) to first order.
+  double step_measure(double ds, double s, double c) const {
+    return ds * std::max(m_.beta_n * m_.beta_n * s / (c * c), 1e-2 / std::max(s, 1e-7));
+  }
   /// dF/dc (scaled like F) from dF/ds; NaN at s = 0 where dc/ds vanishes.
   double dfdc(double Fs, double s, double c) const {
     return s > 0.0 ? Fs * (-c / (m_.beta_n * m_.beta_n * s)) : kNaN;
@@ -204,17 +208,18 @@ double CurveSolver::wkb_phase(double c, double omega) const {
 // Safeguarded Newton iteration in s = sqrt(1 - c^2/vs_n^2) on F and its analytic derivative.
 // With `bracketed`, [s_a, s_b] holds a sign change and every iterate stays inside it (bisection
 // otherwise). Without, the iteration starts from s0 and builds a bracket from its iterates.
-// Convergence: the step is below 1e-12 c, or the quadratic-convergence estimate of the error of
-// the new iterate, K dc^2 (K = F''/2F' estimated from the last two steps, or `K_hint` from the
-// previous frequency of the same mode), is below 1e-12 c. Every evaluation also gives
-// dc/domega = -F_omega/F_c, extrapolated to the root from the last two iterates.
+// Convergence: the relative step d (step_measure: |dc|/c, and at least 1e-2 |ds|/s so that s
+// converges next to the half-space vs) is below 1e-12, or the quadratic-convergence estimate of
+// the error of the new iterate, K d^2 (K estimated from the last two steps, or `K_hint` from the
+// previous frequency of the same mode), is below 1e-12. Every evaluation also gives
+// dc/domega = -F_omega/F_c, extrapolated (linearly in s) to the root from the last two iterates.
 template <int ND>
 Root CurveSolver::newton(double s0, double omega, bool bracketed, double s_a, double F_a,
                          double s_b, double K_hint) const {
   Root res;
   double s = s0;
   double prev_dc = kNaN;
-  double c_prev_eval = kNaN, R_prev = kNaN;
+  double s_prev_eval = kNaN, R_prev = kNaN;
   bool have_pos = false, have_neg = false;
   double s_pos = 0.0, s_neg = 0.0;
   if (bracketed) {
@@ -268,31 +273,35 @@ Root CurveSolver::newton(double s0, double omega, bool bracketed, double s_a, do
       }
     }
     const double c_new = c_of_s(s_new);
-    const double dc = std::fabs(c_new - c);
+    // Relative step: |dc|/c, but at least 1e-2 |ds|/s, so that next to the half-space vs (small
+    // s, where dc = -(vs_n^2 s / c) ds vanishes) s itself converges: dc/domega and the group
+    // velocity are proportional to dc/ds ~ s there.
+    const double dc = step_measure(std::fabs(s_new - s), s_new, c_new);
     double K = kNaN;
-    bool done = dc <= 1e-12 * c_new;
-    if (!done && newton_step && dc <= 1e-5 * c_new) {
+    bool done = dc <= 1e-12;
+    if (!done && newton_step && dc <= 1e-5) {
       if (std::isfinite(prev_dc) && prev_dc > 0.0) {
         K = dc / (prev_dc * prev_dc);
-        done = K * dc * dc <= 1e-12 * c_new;
+        done = K * dc * dc <= 1e-12;
       } else if (std::isfinite(K_hint)) {
-        done = K_hint * dc * dc <= 1e-12 * c_new;
+        done = K_hint * dc * dc <= 1e-12;
       }
     }
-    if (!done && br) done = c_of_s(lo) - c_of_s(hi) <= 1e-12 * c_new;
+    if (!done && br) done = step_measure(hi - lo, s_new, c_new) <= 1e-12;
     if (done) {
       res.ok = true;
       res.c = c_new;
       res.sgn_c = -sgn(e.Fs);
       if (br) res.sgn_c = (s_pos < s_neg) ? 1.0 : -1.0;  // F > 0 above the root (larger c)
-      if (ND == 2 && std::isfinite(c_prev_eval) && c_prev_eval != c)
-        R += (R - R_prev) / (c - c_prev_eval) * (c_new - c);
+      // (linear in s: dc/domega ~ s near the half-space vs, smooth in s everywhere)
+      if (ND == 2 && std::isfinite(s_prev_eval) && s_prev_eval != s)
+        R += (R - R_prev) / (s - s_prev_eval) * (s_new - s);
       res.dcdw = R;
       res.K = std::isfinite(K) ? K : K_hint;
       return res;
     }
     prev_dc = newton_step ? dc : kNaN;
-    c_prev_eval = c;
+    s_prev_eval = s;
     R_prev = R;
     s = s_new;
   }
