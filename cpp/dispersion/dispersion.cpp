@@ -328,6 +328,7 @@ int CurveSolver::scan(double c_a, double F_a, double c_b, double omega, int need
   double D = kNaN;                  // sign-carrying dF/dc at c (unknown at c_a)
   double phi = wkb_phase(c, omega);
   int found = 0;
+  bool pair_found = false;
   while (c < c_b && found < need) {
     double dc = std::min(dc_max, c_b - c);
     const auto node = std::upper_bound(nodes_.begin(), nodes_.end(), c * (1.0 + 1e-12));
@@ -386,9 +387,13 @@ int CurveSolver::scan(double c_a, double F_a, double c_b, double omega, int need
         k = dip_search(c_pp, F_pp, c, F, cn, Fn, omega, pair);
       }
       for (int i = 0; i < k && found < need; ++i) out[found++] = pair[i];
+      pair_found = k > 0;
     }
-    c_pp = c;
-    F_pp = F;
+    // The three-point dip test spans (c_pp, cn): not over an interval whose pair is known
+    // (it would find the same two roots again).
+    c_pp = pair_found ? kNaN : c;
+    F_pp = pair_found ? kNaN : F;
+    pair_found = false;
     c = cn;
     F = Fn;
     D = Dn;
