@@ -11,8 +11,8 @@ the Thomson–Haskell propagator. Roots are bracketed by an adaptive scan at the
 and then continued period by period with a safeguarded Newton iteration on analytic
 (dual-number) derivatives; ordering and parity guards, and a scan below any root that leaves
 its smooth branch, catch skipped roots and fall back to a scan. Roots are refined to ≤ 1e-10
-relative. Group velocity comes from implicit differentiation of the secular function, ``U = c / (1 − (ω/c) dc/dω)`` with
-``dc/dω = −F_ω/F_c``, both derivatives exact.
+relative. Group velocity comes from implicit differentiation of the secular function,
+``U = c / (1 − (ω/c) dc/dω)`` with ``dc/dω = −F_ω/F_c``, both derivatives exact.
 
 Conventions
 -----------
