@@ -274,6 +274,37 @@ def test_spherical_flattening_effect() -> None:
     assert 0 < rel[0] < 2e-3 and rel[0] < rel[1] < rel[2] < 0.05
 
 
+def test_earth_radius_default_and_keyword() -> None:
+    """Default flattening radius is CPS surf96's 6370 km; earth_radius changes it (keyword, km)
+    and is ignored for a flat earth."""
+    assert disp.EARTH_RADIUS_KM == 6370.0
+    model = example_model()
+    periods = np.array([5.0, 50.0, 150.0])
+    for fn in (disp.phase_velocity, disp.group_velocity):
+        default = fn(periods, *model, spherical=True)
+        np.testing.assert_array_equal(
+            default, fn(periods, *model, spherical=True, earth_radius=6370)
+        )
+        other = fn(periods, *model, spherical=True, earth_radius=6371.0)
+        # a 1/6370 change of radius: a small, non-zero change of the flattening correction
+        rel = np.abs(other / default - 1)
+        assert 0 < rel.max() < 1e-4
+        flat = fn(periods, *model)
+        np.testing.assert_array_equal(flat, fn(periods, *model, earth_radius=1.0))
+    ph, _ = disp.curves(periods, *model, spherical=True, earth_radius=6371.0)
+    np.testing.assert_allclose(
+        ph,
+        disp.phase_velocity(periods, *model, spherical=True, earth_radius=6371.0),
+        rtol=1e-10,
+    )
+
+
+@pytest.mark.parametrize("radius", [0.0, -6370.0, np.nan, np.inf, "6370", True, None])
+def test_bad_earth_radius_raises(radius) -> None:
+    with pytest.raises(ValueError, match="earth_radius"):
+        disp.phase_velocity([10.0], *example_model(), spherical=True, earth_radius=radius)
+
+
 def test_deep_spherical_model_long_periods() -> None:
     # A 600 km deep layered upper mantle (PREM-like gradient) at periods up to 150 s.
     z = np.linspace(0, 600, 61)

@@ -191,6 +191,11 @@ def test_phase_against_peers_where_they_agree(fx: dict[str, np.ndarray], ours: n
     d, c = fx["disba"][:, :, :, 0], fx["cps"][:, :, :, 0]
     agree = np.isfinite(d) & np.isfinite(c)
     agree &= np.abs(d / np.where(agree, c, 1.0) - 1.0) <= PEER_PHASE_AGREE
+    # Both peers can agree on the same wrong root (model 193, Love mode 1, T = 3.49 s: both step
+    # over a pair of roots 1.4e-3 km/s apart; see dispersion_fixtures.md). Values the fixture
+    # script flagged as a peer failure are checked against the reference, with the tighter
+    # tolerance, in test_right_where_peers_fail.
+    agree &= np.all(fx["status"][:, :, :, :, 0] == 0, axis=1)
     assert agree.sum() > 4000  # the comparison is not vacuous
     o = ours[:, :, :, 0]
     assert np.all(np.isfinite(o[agree])), "NaN where both peers find the same root"
@@ -226,3 +231,63 @@ def test_right_where_peers_fail(fx: dict[str, np.ndarray], ours: np.ndarray) -> 
     close = np.abs(np.where(np.isfinite(r), o / r, 1.0) - 1.0) <= tol
     ok = same_nan & (np.isnan(r) | close)
     assert ok.all(), f"{(~ok).sum()} of {ok.size} peer failures not avoided"
+
+
+# ------------------------------------------------- the phase-only path and the second overtone
+
+
+@pytest.fixture(scope="module")
+def ours_extra(fx: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """(phase-only path, modes 0-1: (model, wave, mode, period); mode 2 phase and group:
+    (model, wave, kind, period)). phase_velocity continues roots without dc/domega (another
+    predictor than curves), so its mode jumps are not covered by ``ours``."""
+    disp = pytest.importorskip("geoinvert.dispersion", reason="geoinvert.dispersion not built yet")
+    nm, ntm = fx["periods"].shape
+    ph_only = np.full((nm, 2, 2, ntm), np.nan)
+    mode2 = np.full((nm, 2, 2, ntm), np.nan)
+    for i in range(nm):
+        nl, nt = int(fx["n_layers"][i]), int(fx["n_periods"][i])
+        model = [fx[k][i, :nl] for k in ("thickness", "vp", "vs", "rho")]
+        per = fx["periods"][i, :nt]
+        opts = {"spherical": bool(fx["spherical"][i]), "n_threads": 1}
+        for iw, wave in enumerate(WAVES):
+            if not fx["done"][i, iw]:
+                continue
+            for mode in range(2):
+                ph_only[i, iw, mode, :nt] = disp.phase_velocity(
+                    per, *model, wave=wave, mode=mode, **opts
+                )
+            ph, gr = disp.curves(per, *model, wave=wave, mode=2, **opts)
+            mode2[i, iw, 0, :nt] = ph
+            mode2[i, iw, 1, :nt] = gr
+    return ph_only, mode2
+
+
+def _mismatch(o: np.ndarray, r: np.ndarray, rtol: float) -> np.ndarray:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rel = np.abs(o / r - 1.0)
+    return (np.isnan(o) != np.isnan(r)) | (np.isfinite(r) & ~(rel <= rtol))
+
+
+def test_phase_only_path_against_reference(
+    fx: dict[str, np.ndarray], ours_extra: tuple[np.ndarray, np.ndarray]
+) -> None:
+    """phase_velocity (modes 0 and 1) == reference to 1e-6, NaN exactly where it has no root."""
+    ph_only, _ = ours_extra
+    r = fx["ref"][:, :, :, 0]
+    valid = _computed(fx)[:, :, :, 0]
+    bad = valid & _mismatch(ph_only, r, RTOL_PHASE_REF)
+    assert not bad.any(), f"{bad.sum()} values: {np.argwhere(bad)[:8].tolist()}"
+
+
+@pytest.mark.parametrize(
+    ("kind", "rtol"), [(0, RTOL_PHASE_REF), (1, RTOL_GROUP_REF)], ids=["phase", "group"]
+)
+def test_second_overtone_against_reference(
+    fx: dict[str, np.ndarray], ours_extra: tuple[np.ndarray, np.ndarray], kind: int, rtol: float
+) -> None:
+    """Mode 2 (needs modes 0 and 1 counted right below it) == the reference's ``ref_mode2``."""
+    _, mode2 = ours_extra
+    valid = _computed(fx)[:, :, 0, 0]
+    bad = valid & _mismatch(mode2[:, :, kind], fx["ref_mode2"][:, :, kind], rtol)
+    assert not bad.any(), f"{bad.sum()} values: {np.argwhere(bad)[:8].tolist()}"

@@ -47,7 +47,6 @@ py::object dispersion_curves(const DoubleArray& periods, const DoubleArray& thic
   rq.spherical = spherical;
   rq.group = group;
   rq.earth_radius = earth_radius;
-  if (!(earth_radius > 0.0)) throw std::invalid_argument("earth_radius must be positive");
   const long threads = geoinvert::bindings::thread_request(n_threads);
   gd::validate(periods.data(), n_periods, thickness.data(), vp.data(), vs.data(), rho.data(),
                n_models, n_layers, rq);
@@ -98,7 +97,7 @@ void register_dispersion(py::module_& m) {
   m.def("dispersion_curves", &dispersion_curves, py::arg("periods"), py::arg("thickness"),
         py::arg("vp"), py::arg("vs"), py::arg("rho"), py::arg("wave") = "rayleigh",
         py::arg("mode") = 0, py::arg("spherical") = false, py::arg("group") = false,
-        py::arg("n_threads") = py::none(), py::arg("earth_radius") = 6371.0,
+        py::arg("n_threads") = py::none(), py::arg("earth_radius") = 6370.0,
         "Surface-wave phase velocity (km/s) of a layered model, or (phase, group) with "
         "group=True. periods in s (1-D); thickness (km), vp, vs (km/s), rho (g/cm^3) of shape "
         "(n_layers,) or (n_models, n_layers); output (n_periods,) or (n_models, n_periods); "
@@ -106,7 +105,7 @@ void register_dispersion(py::module_& m) {
   m.def("dispersion_secular", &secular_function, py::arg("period"), py::arg("c"),
         py::arg("thickness"), py::arg("vp"), py::arg("vs"), py::arg("rho"),
         py::arg("wave") = "rayleigh", py::arg("spherical") = false,
-        py::arg("earth_radius") = 6371.0, py::arg("derivatives") = true,
+        py::arg("earth_radius") = 6370.0, py::arg("derivatives") = true,
         "Diagnostics: the normalised secular function F and its derivatives dF/dc, dF/domega "
         "at phase velocities c (km/s) for one model at one period (s).");
 }

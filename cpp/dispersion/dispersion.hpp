@@ -14,7 +14,11 @@
 // proves that no root was jumped: the roots must be ordered, the sign of F just below mode m must
 // equal the sign just above mode m-1 (and, for mode 0, the sign of F at c_lo, which cannot change
 // with frequency because no mode is slower than c_lo), and the root may not lie more than ~half
-// a WKB mode spacing from its prediction. A failed guard falls back to a scan. Modes only
+// a WKB mode spacing from its prediction. A failed guard falls back to a scan. Because these
+// guards keep the parity of the root count, a jump over a PAIR of roots passes them; a root that
+// leaves its smooth branch (above the lower of prediction and tangent by > 1/4 of the last step,
+// or > 1/4 WKB mode above the previous root) is therefore checked by a scan from the root below
+// (root-count guard; triggers calibrated on the fixture's thin-layer and LVZ models, not proven). Modes only
 // disappear (at their cut-off) as the frequency decreases, so a mode not found is NaN there and
 // at all longer periods. Group velocity: implicit differentiation of F(c, omega) = 0,
 // U = c / (1 - (omega/c) dc/domega), dc/domega = -F_omega/F_c, with both partial derivatives
@@ -32,7 +36,7 @@ struct Request {
   Wave wave = Wave::rayleigh;
   int mode = 0;                 ///< 0 = fundamental
   bool spherical = false;       ///< apply the earth-flattening transformation
-  double earth_radius = 6371.0; ///< km (CPS surf96 uses 6370 km)
+  double earth_radius = 6370.0; ///< km, flattening radius (that of CPS surf96)
   bool group = false;           ///< also compute group velocity
 };
 

@@ -20,7 +20,7 @@ def dispersion_curves(
     spherical: bool = False,
     group: bool = False,
     n_threads: int | None = None,
-    earth_radius: float = 6371.0,
+    earth_radius: float = 6370.0,
 ) -> NDArray[np.float64] | tuple[NDArray[np.float64], NDArray[np.float64]]: ...
 def dispersion_secular(
     period: float,
@@ -31,7 +31,7 @@ def dispersion_secular(
     rho: NDArray[np.float64],
     wave: str = "rayleigh",
     spherical: bool = False,
-    earth_radius: float = 6371.0,
+    earth_radius: float = 6370.0,
     derivatives: bool = True,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]: ...
 

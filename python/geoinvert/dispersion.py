@@ -9,10 +9,10 @@ normalised form of CPS surf96 (Herrmann), written in real arithmetic as analytic
 ``x² = (ωh)²(1/c² − 1/v²)`` so that it is continuous across every layer velocity. Love waves (SH):
 the Thomson–Haskell propagator. Roots are bracketed by an adaptive scan at the shortest period
 and then continued period by period with a safeguarded Newton iteration on analytic
-(dual-number) derivatives; a parity and ordering guard proves that no root is skipped and falls
-back to a scan otherwise. Roots are refined to ≤ 1e-10 relative. Group velocity comes from
-implicit differentiation of the secular function, ``U = c / (1 − (ω/c) dc/dω)`` with
-``dc/dω = −F_ω/F_c``, both derivatives exact.
+(dual-number) derivatives; ordering and parity guards, and a scan below any root that leaves
+its smooth branch, catch skipped roots and fall back to a scan. Roots are refined to ≤ 1e-10
+relative. Group velocity comes from implicit differentiation of the secular function,
+``U = c / (1 − (ω/c) dc/dω)`` with ``dc/dω = −F_ω/F_c``, both derivatives exact.
 
 Conventions
 -----------
@@ -25,7 +25,8 @@ Conventions
 * A mode that does not exist at a period (its phase velocity would exceed the half-space shear
   velocity, i.e. the period is beyond the mode's cut-off) is NaN.
 * ``spherical=True`` applies the earth-flattening transformation of CPS surf96 (Schwab &
-  Knopoff 1972; Biswas 1972 density mapping) with an earth radius of 6371 km.
+  Knopoff 1972; Biswas 1972 density mapping) with an earth radius of ``earth_radius`` km,
+  6370 km by default as in CPS surf96.
 """
 
 from __future__ import annotations
@@ -40,20 +41,26 @@ from ._validation import as_float_array, check_layered_model, check_threads
 
 __all__ = ["EARTH_RADIUS_KM", "curves", "group_velocity", "phase_velocity"]
 
-#: Earth radius (km) used by the earth-flattening transformation (CPS surf96 uses 6370 km).
-EARTH_RADIUS_KM = 6371.0
+#: Default earth radius (km) of the earth-flattening transformation (that of CPS surf96).
+EARTH_RADIUS_KM = 6370.0
 
 _WAVES = ("rayleigh", "love")
 
 
-def _check_options(wave: Any, mode: Any, spherical: Any, n_threads: Any) -> tuple[str, int, int]:
+def _check_options(
+    wave: Any, mode: Any, spherical: Any, n_threads: Any, earth_radius: Any
+) -> tuple[str, int, int, float]:
     if not isinstance(wave, str) or wave.lower() not in _WAVES:
         raise ValueError(f"wave must be 'rayleigh' or 'love', got {wave!r}")
     if isinstance(mode, bool) or not isinstance(mode, (int, np.integer)) or mode < 0:
         raise ValueError(f"mode must be an integer >= 0, got {mode!r}")
     if not isinstance(spherical, (bool, np.bool_)):
         raise ValueError(f"spherical must be True or False, got {spherical!r}")
-    return wave.lower(), int(mode), check_threads(n_threads)
+    if isinstance(earth_radius, bool) or not isinstance(earth_radius, (int, float, np.number)):
+        raise ValueError(f"earth_radius must be a number (km), got {earth_radius!r}")
+    if not (np.isfinite(earth_radius) and earth_radius > 0):
+        raise ValueError(f"earth_radius must be finite and positive (km), got {earth_radius!r}")
+    return wave.lower(), int(mode), check_threads(n_threads), float(earth_radius)
 
 
 def _compute(
@@ -67,8 +74,9 @@ def _compute(
     spherical: bool,
     n_threads: int | None,
     group: bool,
+    earth_radius: float,
 ) -> Any:
-    wave_, mode_, threads = _check_options(wave, mode, spherical, n_threads)
+    wave_, mode_, threads, radius = _check_options(wave, mode, spherical, n_threads, earth_radius)
     p = as_float_array("periods", periods, ndim=(0, 1))
     p = np.atleast_1d(p)
     arrays = [
@@ -84,7 +92,7 @@ def _compute(
             spherical=bool(spherical),
             group=group,
             n_threads=None if threads == 0 else threads,
-            earth_radius=EARTH_RADIUS_KM,
+            earth_radius=radius,
         )
     except ValueError:
         # The kernel validates everything in one fast pass; for the generic checks, re-run the
@@ -105,6 +113,7 @@ def phase_velocity(
     mode: int = 0,
     spherical: bool = False,
     n_threads: int | None = None,
+    earth_radius: float = EARTH_RADIUS_KM,
 ) -> NDArray[np.float64]:
     """Phase velocity of a surface-wave mode.
 
@@ -121,9 +130,12 @@ def phase_velocity(
     mode : int
         Mode index, 0 for the fundamental mode.
     spherical : bool
-        Apply the earth-flattening transformation (spherical earth, radius 6371 km).
+        Apply the earth-flattening transformation of CPS surf96 (spherical earth).
     n_threads : int, optional
         Threads for a batch of models (None: all cores). Results do not depend on it.
+    earth_radius : float
+        Earth radius in km used by the earth-flattening transformation (> 0; only used with
+        ``spherical=True``). Default 6370 km, the value of CPS surf96.
 
     Returns
     -------
@@ -135,9 +147,12 @@ def phase_velocity(
     ValueError
         Bad input, with the argument and the model/layer index: NaN or inf, negative thickness,
         vs < 0, vp² ≤ 4/3 vs², rho ≤ 0, periods ≤ 0, mismatched shapes, an empty model, a fluid
-        layer below a solid one, a fluid half-space, unknown wave type, negative mode.
+        layer below a solid one, a fluid half-space, unknown wave type, negative mode,
+        ``earth_radius`` ≤ 0 or a spherical model deeper than ``earth_radius`` − 1 km.
     """
-    return _compute(periods, thickness, vp, vs, rho, wave, mode, spherical, n_threads, False)
+    return _compute(
+        periods, thickness, vp, vs, rho, wave, mode, spherical, n_threads, False, earth_radius
+    )
 
 
 def group_velocity(
@@ -151,6 +166,7 @@ def group_velocity(
     mode: int = 0,
     spherical: bool = False,
     n_threads: int | None = None,
+    earth_radius: float = EARTH_RADIUS_KM,
 ) -> NDArray[np.float64]:
     """Group velocity of a surface-wave mode (km/s).
 
@@ -159,7 +175,9 @@ def group_velocity(
     finite difference). Returns an array of shape (n_periods,) or (n_models, n_periods), NaN
     where the mode does not exist.
     """
-    return _compute(periods, thickness, vp, vs, rho, wave, mode, spherical, n_threads, True)[1]
+    return _compute(
+        periods, thickness, vp, vs, rho, wave, mode, spherical, n_threads, True, earth_radius
+    )[1]
 
 
 def curves(
@@ -173,6 +191,7 @@ def curves(
     mode: int = 0,
     spherical: bool = False,
     n_threads: int | None = None,
+    earth_radius: float = EARTH_RADIUS_KM,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Phase and group velocity (km/s) of a surface-wave mode in one pass.
 
@@ -180,5 +199,7 @@ def curves(
     (n_periods,) or (n_models, n_periods), NaN where the mode does not exist. Costs about the
     same as :func:`group_velocity` alone (the phase velocity comes for free).
     """
-    phase, group = _compute(periods, thickness, vp, vs, rho, wave, mode, spherical, n_threads, True)
+    phase, group = _compute(
+        periods, thickness, vp, vs, rho, wave, mode, spherical, n_threads, True, earth_radius
+    )
     return phase, group
