@@ -43,12 +43,13 @@ FIELD_ERROR_FLOOR = 0.05
 
 def paralana_folder() -> Path | None:
     """The Paralana EDI folder: ``$GEOINVERT_PARALANA`` or the project's shared data folder."""
+    from .shared_data import find_shared
+
     env = os.environ.get("GEOINVERT_PARALANA")
     cands = [Path(env)] if env else []
-    here = Path(__file__).resolve()
-    for up in here.parents[3:6]:
-        cands.append(up / "shared" / "data" / "mt" / "paralana_pb_edi")
-    cands.append(Path("/work/shared/data/mt/paralana_pb_edi"))
+    found = find_shared("mt", "paralana_pb_edi")
+    if found is not None:
+        cands.append(found)
     for c in cands:
         if c.is_dir() and any(c.glob("*.edi")):
             return c

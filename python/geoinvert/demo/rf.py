@@ -20,8 +20,6 @@ from .steps import StepRunner
 
 __all__ = ["report_lines", "run_rf"]
 
-OPLO = Path(__file__).resolve().parents[3] / ".." / "shared" / "data" / "rf" / "oplo"
-
 
 def _task() -> Any:
     from ..data import RFTask
@@ -178,10 +176,14 @@ def _oplo(folder: str, seed: int) -> dict:
     from ..io import read_rf_h5
     from ..train import load_model
     from .figures import _plt
+    from .shared_data import find_shared
 
-    path = OPLO / "rfstreams_Moho.h5"
-    if not path.exists():
-        return {"available": False, "reason": f"{path} not found"}
+    path = find_shared("rf", "oplo", "rfstreams_Moho.h5")
+    if path is None:
+        return {
+            "available": False,
+            "reason": "shared/data/rf/oplo not found (GEOINVERT_SHARED_DATA)",
+        }
     rf = read_rf_h5(path)
     task = _task()
     ref = _reference()
