@@ -576,12 +576,19 @@ class RFTask(Task):
         crust = mid < col["moho_depth"][:, None]
         vs_c = col["crust_vs"][:, None]
         vp_c = vs_c * col["crust_vpvs"][:, None]
+        # Mantle Vs perturbation: a continuous, piecewise-linear profile through the drawn value
+        # at each zone's centre, constant above the first centre and back to zero at the last
+        # zone's bottom. Steps between zones would be artificial converters as strong as an
+        # X-discontinuity (two adjacent ±3 % zones make a 6 % step) a few seconds earlier.
         zones = np.asarray(p.mantle_zones)
-        zi = np.searchsorted(zones, mid)
+        tops = np.concatenate([[0.0], zones[:-1]])
+        knots = np.concatenate([0.5 * (tops + zones), zones[-1:]])
         dl = np.stack([col[f"mantle_dlnvs{i}"] for i in range(zones.size)], 1)
-        d = np.where(
-            zi < zones.size, np.take_along_axis(dl, np.minimum(zi, zones.size - 1), 1), 0.0
-        )
+        vals = np.concatenate([dl, np.zeros((n, 1))], axis=1)
+        zc = np.clip(mid, knots[0], knots[-1])
+        k = np.clip(np.searchsorted(knots, zc, side="right") - 1, 0, knots.size - 2)
+        t = (zc - knots[k]) / (knots[k + 1] - knots[k])
+        d = np.take_along_axis(vals, k, 1) * (1 - t) + np.take_along_axis(vals, k + 1, 1) * t
         w = col["x_width"][:, None]
         xd = col["x_depth"][:, None]
         with np.errstate(divide="ignore", invalid="ignore"):

@@ -495,8 +495,10 @@ class RFPrior:
     crust_vs, crust_vpvs : (float, float)
         Average crustal Vs (km/s, default 3.3-3.9) and Vp/Vs (default 1.65-1.90).
     mantle_dlnvs : (float, float)
-        Relative Vs perturbation (Vp and density scaled by 0.5 and 0.3) of the reference model in
-        each of ``mantle_zones`` (default ±3 %).
+        Relative Vs perturbation (Vp and density scaled by 0.5 and 0.3) of the reference model,
+        drawn at the centre of each of ``mantle_zones`` (default ±3 %); the RF task interpolates
+        linearly between the centres (zero at the last zone's bottom), so the perturbation adds no
+        artificial discontinuities.
     mantle_zones : tuple of float
         Bottom depths (km) of the mantle perturbation zones starting at the Moho.
     p_x : float
