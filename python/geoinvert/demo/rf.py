@@ -77,6 +77,8 @@ def _train(folder: str, epochs: int, seed: int, gpus: int | None) -> dict:
     folder_p = Path(folder)
     td = open_training_data(folder_p / "rf.zarr", "rf", drop_failed=True)
     names = list(task.prior.param_names)
+    if td.params is None:
+        raise ValueError(f"{folder_p / 'rf.zarr'} has no params array (background labels)")
     bg = td.params[:, names.index("background")].astype(int)
     families = list(task.prior.backgrounds)
     held_out = families.index("prem")

@@ -65,22 +65,27 @@ def run_demo(
     runner = StepRunner(Path(out), fresh=fresh)
     start = time.perf_counter()
     summary: dict[str, Any] = {"scale": scale, "seed": seed}
-    common = {"seed": seed, "scheduler": scheduler, "workers": workers, "gpus": gpus}
     for name in PIPELINES:
         if name not in pipelines:
             continue
         if name == "crust":
             from .crust import run_crust
 
-            summary["crust"] = run_crust(runner, sc, **common)
+            summary["crust"] = run_crust(
+                runner, sc, seed=seed, scheduler=scheduler, workers=workers, gpus=gpus
+            )
         elif name == "rf":
             from .rf import run_rf
 
-            summary["rf"] = run_rf(runner, sc, **common)
+            summary["rf"] = run_rf(
+                runner, sc, seed=seed, scheduler=scheduler, workers=workers, gpus=gpus
+            )
         else:
             from .mt import run_mt
 
-            summary["mt"] = run_mt(runner, sc, **common)
+            summary["mt"] = run_mt(
+                runner, sc, seed=seed, scheduler=scheduler, workers=workers, gpus=gpus
+            )
     summary["timings_s"] = runner.timings
     summary["reused_steps"] = runner.reused
     summary["wall_s"] = time.perf_counter() - start

@@ -117,9 +117,12 @@ class Crust1Region:
             self.rho[index, first:8][keep],
         ]
         if mantle is None:
-            below = [[0.0], [self.vp[index, 8]], [self.vs[index, 8]], [self.rho[index, 8]]]
+            below = [
+                np.array([v])
+                for v in (0.0, self.vp[index, 8], self.vs[index, 8], self.rho[index, 8])
+            ]
         else:
-            below = list(mantle.arrays())
+            below = [np.asarray(a) for a in mantle.arrays()]
         t, p, s, r = (np.concatenate([a, b]) for a, b in zip(layers, below, strict=True))
         name = f"CRUST1.0 {self.lon[index]:.1f}E {self.lat[index]:.1f}N"
         return LayeredModel(t, p, s, r, name=name)
@@ -202,7 +205,7 @@ def load_region() -> Crust1Region:
     Crust1Region
         156 cells (13 longitudes × 12 latitudes), km, km/s, g/cm³.
     """
-    text = resources.files("geoinvert.earth").joinpath("data", _REGION_FILE).read_text()
+    text = resources.files("geoinvert.earth").joinpath("data").joinpath(_REGION_FILE).read_text()
     rows = [line for line in text.splitlines() if line and not line.startswith("#")]
     table = np.array([[float(v) for v in row.split(",")] for row in rows])
     return Crust1Region(

@@ -134,7 +134,7 @@ def read_csv(path: str | Path) -> LayeredModel:
     Lines starting with ``#`` are comments; a first non-numeric row is taken as a header.
     """
     path = Path(path)
-    rows = []
+    rows: list[list[float]] = []
     for k, line in enumerate(path.read_text().splitlines(), start=1):
         s = line.strip()
         if not s or s.startswith("#"):

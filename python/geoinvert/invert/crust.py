@@ -51,7 +51,9 @@ def prem_mantle(moho: float, prior: CrustPrior | None = None) -> LayeredModel:
     """
     p = prior or CrustPrior()
     nodes = np.asarray(p.mantle_nodes)
-    tops = np.concatenate([[moho], nodes[nodes > moho][:-1]]) if np.any(nodes > moho) else []
+    tops: NDArray[np.float64] = (
+        np.concatenate([[moho], nodes[nodes > moho][:-1]]) if np.any(nodes > moho) else nodes[:0]
+    )
     bots = nodes[nodes > moho]
     if len(bots) == 0:
         raise ValueError(f"moho={moho} km lies below the deepest mantle node {nodes[-1]} km")

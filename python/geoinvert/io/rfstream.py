@@ -56,7 +56,7 @@ class ReceiverFunctions:
     @property
     def times(self) -> NDArray[np.float64]:
         """Time of each sample relative to the P onset, in s."""
-        return np.arange(self.data.shape[1]) * self.dt - self.onset
+        return np.arange(self.data.shape[1], dtype=np.float64) * self.dt - self.onset
 
 
 def _time(value: str) -> datetime:
