@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from .common import generate_store, trainer_options
 from .scales import Scale
 from .steps import StepRunner
 
@@ -26,20 +27,14 @@ NOISE = 0.005  # relative phase-velocity noise of the "observations" and of trai
 
 
 def _generate(folder: str, n: int, seed: int, scheduler: str | None, workers: int | None) -> dict:
-    from ..data import CrustDispersionTask, generate
+    from ..data import CrustDispersionTask
 
     task = CrustDispersionTask(group_frequencies=())
-    summary = generate(
-        task,
-        n,
-        Path(folder) / "crust.zarr",
-        chunk=max(500, n // 40),
-        seed=seed,
-        scheduler=scheduler,
-        workers=workers,
-        resume=True,
+    store = Path(folder) / "crust.zarr"
+    chunk = max(500, n // 40)
+    return generate_store(
+        task, n, store, chunk=chunk, seed=seed, scheduler=scheduler, workers=workers
     )
-    return summary.as_dict()
 
 
 def _train(folder: str, epochs: int, sae_epochs: list[int], seed: int, gpus: int | None) -> dict:
@@ -54,11 +49,7 @@ def _train(folder: str, epochs: int, sae_epochs: list[int], seed: int, gpus: int
     )
 
     folder_p = Path(folder)
-    trainer = (
-        {"accelerator": "cpu", "devices": 1}
-        if not gpus
-        else {"accelerator": "gpu", "devices": gpus}
-    )
+    trainer = trainer_options(gpus)
     td = open_training_data(folder_p / "crust.zarr", "crust")
     train, test = td.split(0.25, seed=seed)
     aug = relative_gaussian_noise(NOISE)

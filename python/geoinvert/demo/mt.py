@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from .common import generate_store, trainer_options
 from .scales import Scale
 from .steps import StepRunner
 
@@ -75,10 +76,8 @@ def _task(n_frequencies: int) -> Any:
 def _generate(
     folder: str, n: int, n_frequencies: int, seed: int, scheduler: str | None, workers: int | None
 ) -> dict:
-    from ..data import generate
-
     n_workers = workers or min(os.cpu_count() or 1, 8)
-    summary = generate(
+    out = generate_store(
         _task(n_frequencies),
         n,
         Path(folder) / "mt.zarr",
@@ -86,9 +85,7 @@ def _generate(
         seed=seed,
         scheduler=scheduler,
         workers=workers,
-        resume=True,
     )
-    out = summary.as_dict()
     out["n_frequencies"] = n_frequencies
     out["seconds_per_section_wall"] = out["wall_s"] / max(out["samples"], 1)
     out["forward_seconds_per_section"] = out["worker_s"].get("forward_s", 0.0) / max(
@@ -113,11 +110,7 @@ def _train(folder: str, epochs: int, width: float, seed: int, gpus: int | None) 
 
     folder_p = Path(folder)
     td, train, (test, noisy) = _held_out(folder, seed)
-    trainer = (
-        {"accelerator": "cpu", "devices": 1}
-        if not gpus
-        else {"accelerator": "gpu", "devices": gpus}
-    )
+    trainer = trainer_options(gpus)
     start = time.perf_counter()
     module = fit_mt_unet(
         train,

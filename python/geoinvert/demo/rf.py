@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from .common import generate_store, trainer_options
 from .scales import Scale
 from .steps import StepRunner
 
@@ -39,19 +40,11 @@ def _reference() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def _generate(folder: str, n: int, seed: int, scheduler: str | None, workers: int | None) -> dict:
-    from ..data import generate
-
-    summary = generate(
-        _task(),
-        n,
-        Path(folder) / "rf.zarr",
-        chunk=max(250, n // 40),
-        seed=seed,
-        scheduler=scheduler,
-        workers=workers,
-        resume=True,
+    store = Path(folder) / "rf.zarr"
+    chunk = max(250, n // 40)
+    return generate_store(
+        _task(), n, store, chunk=chunk, seed=seed, scheduler=scheduler, workers=workers
     )
-    return summary.as_dict()
 
 
 def _noise_np(x: np.ndarray, rng: np.random.Generator, level: tuple[float, float], task: Any):
@@ -84,11 +77,7 @@ def _train(folder: str, epochs: int, seed: int, gpus: int | None) -> dict:
     held_out = families.index("prem")
     train = td.subset(np.flatnonzero(bg != held_out))
     test = td.subset(np.flatnonzero(bg == held_out))
-    trainer = (
-        {"accelerator": "cpu", "devices": 1}
-        if not gpus
-        else {"accelerator": "gpu", "devices": gpus}
-    )
+    trainer = trainer_options(gpus)
     start = time.perf_counter()
     module = fit_rf_classifier(
         train,
