@@ -40,7 +40,7 @@ MODELS = {"crust2": CRUST2, "ak135": AK135}
 
 def ours(model, n_threads: int = 1) -> np.ndarray:
     return rf.receiver_function(
-        *model, P, dt=DT, n_samples=NFFT, gaussian=GAUSS, shift=SHIFT, n_threads=n_threads
+        *model, slowness=P, dt=DT, n_samples=NFFT, gaussian=GAUSS, shift=SHIFT, n_threads=n_threads
     )
 
 

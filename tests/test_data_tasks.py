@@ -63,7 +63,7 @@ def test_rf_x_discontinuity_ps_arrives_at_its_delay_time():
     models = [task.models(v[None, :]) for v in (p, q)]
     kw = {"dt": task.dt, "n_samples": task.n_samples, "shift": task.shift,
           "gaussian": task.gaussian, "n_fft": task.n_fft, "spherical": False}  # fmt: skip
-    rfs = [receiver_function(*(a[0] for a in m), slow, **kw) for m in models]
+    rfs = [receiver_function(*(a[0] for a in m), slowness=slow, **kw) for m in models]
     diff = rfs[0] - rfs[1]
     # faster velocities below X also advance the 410-km Ps (~43 s), which makes a second,
     # larger difference there; look before it

@@ -39,7 +39,7 @@ def _fixture_rfs(d: dict) -> np.ndarray:
         [
             rf.receiver_function(
                 *_trim(d, i),
-                float(d["slowness"][i]),
+                slowness=float(d["slowness"][i]),
                 dt=float(d["dt"]),
                 n_samples=1600,
                 n_fft=int(d["n_fft"]),
@@ -69,7 +69,7 @@ def test_matches_independent_reference(fixtures: dict) -> None:
         d["vp"],
         d["vs"],
         d["rho"],
-        p,
+        slowness=p,
         dt=float(d["dt"]),
         n_samples=1600,
         n_fft=int(d["n_fft"]),
@@ -86,7 +86,7 @@ def test_matches_independent_reference(fixtures: dict) -> None:
 
 def test_spectra_match_reference_to_rounding() -> None:
     m = insert_discontinuity(layered("ak135", max_depth=800.0, layer_thickness=20.0), 300.0, 3.0)
-    f, radial, vertical = rf.surface_spectra(*m.arrays(), 0.07, df=0.05, n_freq=60)
+    f, radial, vertical = rf.surface_spectra(*m.arrays(), slowness=0.07, df=0.05, n_freq=60)
     r_ref, z_ref = reference_spectra(*m.arrays(), 0.07, 2 * np.pi * f)
     # Two double-precision formulations of a 40-layer model: agreement to ~1e-12 relative.
     scale = np.abs(z_ref).max()
@@ -143,7 +143,7 @@ def test_telewavesim_discrepancy(fixtures: dict) -> None:
 
 def test_cutoff_is_negligible() -> None:
     # Frequencies with G < 1e-8 are dropped; compare with the full-band reference directly.
-    out = rf.receiver_function(*CRUST, 0.06)
+    out = rf.receiver_function(*CRUST, slowness=0.06)
     ref = reference_rf(*CRUST, 0.06)
     assert np.abs(out - ref).max() <= 1e-8 * ref.max()
 
@@ -158,7 +158,7 @@ def test_ps_delay_single_layer(p: float, h: float) -> None:
     vp, vs = 6.4, 3.65
     model = (np.array([h, 0.0]), np.array([vp, 8.1]), np.array([vs, 4.55]), np.array([2.85, 3.35]))
     dt, shift = 0.05, 5.0
-    x = rf.receiver_function(*model, p, dt=dt, n_samples=1024, shift=shift)
+    x = rf.receiver_function(*model, slowness=p, dt=dt, n_samples=1024, shift=shift)
     t = rf.rf_times(1024, dt, shift)
     expected = h * (np.sqrt(1 / vs**2 - p**2) - np.sqrt(1 / vp**2 - p**2))
     window = (t > expected - 1.5) & (t < expected + 1.5)
@@ -171,7 +171,7 @@ def test_ps_amplitude_grows_with_contrast() -> None:
     amps = []
     for vs_mantle in (3.8, 4.1, 4.4, 4.7):
         model = ([35.0, 0.0], [6.3, 1.75 * vs_mantle], [3.6, vs_mantle], [2.8, 3.3])
-        x = rf.receiver_function(*model, 0.06, n_samples=512)
+        x = rf.receiver_function(*model, slowness=0.06, n_samples=512)
         t = rf.rf_times(512)
         window = (t > 3.0) & (t < 6.0)
         amps.append(x[window].max() / x.max())
@@ -180,13 +180,13 @@ def test_ps_amplitude_grows_with_contrast() -> None:
 
 def test_half_space_is_a_single_gaussian_pulse() -> None:
     a, dt, shift, p = 2.5, 0.05, 5.0, 0.06
-    x = rf.receiver_function([0.0], [8.0], [4.5], [3.3], p, dt=dt, gaussian=a, shift=shift)
+    x = rf.receiver_function([0.0], [8.0], [4.5], [3.3], slowness=p, dt=dt, gaussian=a, shift=shift)
     t = rf.rf_times(4096, dt, shift)
     # Free-surface R/Z of a half-space is real and frequency independent, so the RF is the
     # Gaussian pulse (a dt / sqrt(pi)) exp(-a^2 t^2) times R/Z (periodic, but the 205-s period
     # makes the wrap-around ~exp(-a^2 100^2) = 0).
     qa, qb = np.sqrt(1 / 64 - p * p), np.sqrt(1 / 4.5**2 - p * p)
-    _, r, z = rf.surface_spectra([0.0], [8.0], [4.5], [3.3], p, df=0.1, n_freq=3)
+    _, r, z = rf.surface_spectra([0.0], [8.0], [4.5], [3.3], slowness=p, df=0.1, n_freq=3)
     rz = (r / z).real
     np.testing.assert_allclose((r / z).imag, 0, atol=1e-14)
     np.testing.assert_allclose(rz, rz[0], rtol=1e-13)
@@ -201,7 +201,7 @@ def test_half_space_is_a_single_gaussian_pulse() -> None:
 def test_transition_zone_conversions_ak135() -> None:
     m = layered("ak135", max_depth=800.0, layer_thickness=10.0)
     p, dt = 0.06, 0.05
-    x = rf.receiver_function(*m.arrays(), p, dt=dt)
+    x = rf.receiver_function(*m.arrays(), slowness=p, dt=dt)
     t = rf.rf_times(4096, dt, 5.0)
     h, vp, vs, _ = m.arrays()
     z = np.cumsum(h[:-1])
@@ -221,8 +221,8 @@ def test_x_discontinuity_adds_a_conversion() -> None:
     base = layered("ak135", max_depth=800.0, layer_thickness=10.0)
     xm = insert_discontinuity(base, 300.0, 4.0)
     p = 0.06
-    x0 = rf.receiver_function(*base.arrays(), p)
-    x1 = rf.receiver_function(*xm.arrays(), p)
+    x0 = rf.receiver_function(*base.arrays(), slowness=p)
+    x1 = rf.receiver_function(*xm.arrays(), slowness=p)
     t = rf.rf_times()
     h, vp, vs, _ = xm.arrays()
     d = np.cumsum(h[:-1] * (np.sqrt(1 / vs[:-1] ** 2 - p * p) - np.sqrt(1 / vp[:-1] ** 2 - p * p)))
@@ -238,8 +238,8 @@ def test_spherical_flattening_delays_later() -> None:
     m = layered("ak135", max_depth=800.0)
     t_flat, _, _, _ = rf.flatten_model(*m.arrays())
     assert t_flat[:-1].sum() > 800.0  # z_f = R ln(R/(R-z)) > z
-    a = rf.receiver_function(*m.arrays(), 0.06)
-    b = rf.receiver_function(*m.arrays(), 0.06, spherical=True)
+    a = rf.receiver_function(*m.arrays(), slowness=0.06)
+    b = rf.receiver_function(*m.arrays(), slowness=0.06, spherical=True)
     t = rf.rf_times()
     w = (t > 60) & (t < 75)
     assert t[w][np.argmax(b[w])] > t[w][np.argmax(a[w])]
@@ -247,12 +247,41 @@ def test_spherical_flattening_delays_later() -> None:
 
 def test_water_level_small_equals_exact() -> None:
     m = layered("iasp91", max_depth=300.0, layer_thickness=20.0)
-    exact = rf.receiver_function(*m.arrays(), 0.05)
-    wl = rf.receiver_function(*m.arrays(), 0.05, water_level=1e-12)
+    exact = rf.receiver_function(*m.arrays(), slowness=0.05)
+    wl = rf.receiver_function(*m.arrays(), slowness=0.05, water_level=1e-12)
     # R Z*/|Z|^2 = R/Z wherever the level is not reached: equal to rounding.
     assert np.abs(exact - wl).max() <= 1e-12 * exact.max()
-    strong = rf.receiver_function(*m.arrays(), 0.05, water_level=0.5)
+    strong = rf.receiver_function(*m.arrays(), slowness=0.05, water_level=0.5)
     assert np.abs(strong - exact).max() > 1e-3 * exact.max()
+
+
+def test_default_water_level_is_the_documented_formula() -> None:
+    # A thick fast layer (P evanescent at p = 0.115 s/km) makes |Z| fall below 1e-3 of its
+    # maximum inside the Gaussian's band, so the default water level is active here.
+    model = (
+        np.array([20.0, 30.0, 30.0, 0.0]),
+        np.array([6.2, 9.5, 7.6, 7.9]),
+        np.array([3.6, 5.0, 4.3, 4.4]),
+        np.array([2.8, 3.4, 3.3, 3.35]),
+    )
+    p, dt, n, a, shift = 0.115, 0.05, 1024, 2.5, 5.0
+    kw = {"dt": dt, "n_samples": n, "gaussian": a, "shift": shift}
+    out = rf.receiver_function(*model, slowness=p, **kw)  # default water_level = 1e-3
+    exact = rf.receiver_function(*model, slowness=p, water_level=0.0, **kw)
+    assert np.abs(out - exact).max() > 1e-3 * np.abs(exact).max()
+    # R Z* / max(|Z|², 1e-3 max|Z|²) over the frequencies where G > 1e-8, then G and the shift.
+    w = 2 * np.pi * np.arange(n // 2 + 1) / (n * dt)
+    g = np.exp(-(w**2) / (4 * a * a))
+    nb = int((g > 1e-8).sum())
+    _, r, z = rf.surface_spectra(*model, slowness=p, df=1 / (n * dt), n_freq=nb)
+    z2 = np.abs(z) ** 2
+    full = np.zeros(n // 2 + 1, complex)
+    full[:nb] = (
+        r * np.conj(z) / np.maximum(z2, 1e-3 * z2.max()) * g[:nb] * np.exp(-1j * w[:nb] * shift)
+    )
+    expected = np.fft.irfft(full, n)
+    # rounding of ~700 spectral values through an FFT: 1e-10 of the peak is generous
+    assert np.abs(out - expected).max() <= 1e-10 * np.abs(expected).max()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -267,21 +296,21 @@ def test_batch_equals_loop_and_threads_bit_identical() -> None:
     ]
     t, vp, vs, rho = stack_models(ms)
     p = np.array([0.04, 0.055, 0.07])
-    b1 = rf.receiver_function(t, vp, vs, rho, p, n_samples=1024, n_threads=1)
-    b2 = rf.receiver_function(t, vp, vs, rho, p, n_samples=1024, n_threads=2)
-    b4 = rf.receiver_function(t, vp, vs, rho, p, n_samples=1024, n_threads=4)
+    b1 = rf.receiver_function(t, vp, vs, rho, slowness=p, n_samples=1024, n_threads=1)
+    b2 = rf.receiver_function(t, vp, vs, rho, slowness=p, n_samples=1024, n_threads=2)
+    b4 = rf.receiver_function(t, vp, vs, rho, slowness=p, n_samples=1024, n_threads=4)
     assert b1.shape == (3, 3, 1024)
     assert np.array_equal(b1, b2) and np.array_equal(b1, b4)
     for i, m in enumerate(ms):
         for j, pj in enumerate(p):
-            single = rf.receiver_function(*m.arrays(), pj, n_samples=1024, n_threads=1)
+            single = rf.receiver_function(*m.arrays(), slowness=pj, n_samples=1024, n_threads=1)
             # Padding (zero-thickness copies of the half-space) changes nothing but rounding.
             np.testing.assert_allclose(b1[i, j], single, rtol=0, atol=1e-12 * single.max())
 
 
 def test_same_call_is_deterministic() -> None:
-    a = rf.receiver_function(*CRUST, [0.05, 0.06], n_threads=2)
-    b = rf.receiver_function(*CRUST, [0.05, 0.06], n_threads=1)
+    a = rf.receiver_function(*CRUST, slowness=[0.05, 0.06], n_threads=2)
+    b = rf.receiver_function(*CRUST, slowness=[0.05, 0.06], n_threads=1)
     assert np.array_equal(a, b)
 
 
@@ -316,7 +345,12 @@ def test_bad_input(change: dict, match: str) -> None:
     kw.update(change)
     with pytest.raises(ValueError, match=match):
         rf.receiver_function(
-            kw.pop("thickness"), kw.pop("vp"), kw.pop("vs"), kw.pop("rho"), kw.pop("slowness"), **kw
+            kw.pop("thickness"),
+            kw.pop("vp"),
+            kw.pop("vs"),
+            kw.pop("rho"),
+            slowness=kw.pop("slowness"),
+            **kw,
         )
 
 
@@ -325,7 +359,7 @@ def test_bad_input_names_the_model() -> None:
     vs = vs.copy()
     vs[1, 2] = -1.0
     with pytest.raises(ValueError, match="model 1, layer 2"):
-        rf.receiver_function(t, vp, vs, rho, 0.06)
+        rf.receiver_function(t, vp, vs, rho, slowness=0.06)
 
 
 def test_kernel_validates_too() -> None:
@@ -366,7 +400,7 @@ def test_kernel_validates_too() -> None:
 
 def test_grazing_layer_gives_nan_not_garbage() -> None:
     # p exactly 1/vp of an upper layer: the layer's eigenvector matrix is singular.
-    x = rf.receiver_function([10.0, 0.0], [8.0, 6.0], [4.0, 3.5], [3.0, 2.9], 1 / 8.0)
+    x = rf.receiver_function([10.0, 0.0], [8.0, 6.0], [4.0, 3.5], [3.0, 2.9], slowness=1 / 8.0)
     assert np.isnan(x).all()
 
 
@@ -384,9 +418,9 @@ def test_fuzz_no_crash(n: int, seed: int, p: float) -> None:
     rho = rng.uniform(1.5, 3.5, n)
     if p >= 1 / vp[-1]:
         with pytest.raises(ValueError, match="slowness"):
-            rf.receiver_function(h, vp, vs, rho, p, n_samples=256)
+            rf.receiver_function(h, vp, vs, rho, slowness=p, n_samples=256)
         return
-    x = rf.receiver_function(h, vp, vs, rho, p, n_samples=256)
+    x = rf.receiver_function(h, vp, vs, rho, slowness=p, n_samples=256)
     assert x.shape == (256,)
     # Finite, or NaN everywhere (grazing incidence), never partial garbage.
     assert np.isfinite(x).all() or np.isnan(x).all()
@@ -403,11 +437,11 @@ def test_evanescent_layer_matches_reference(h_fast: float) -> None:
         np.array([2.8, 3.4, 3.3, 3.35]),
     )
     p = 0.115
-    ours = rf.receiver_function(*model, p)
+    ours = rf.receiver_function(*model, slowness=p, water_level=0.0)  # exact R/Z
     ref = reference_rf(*model, p)
     assert np.isfinite(ours).all()
     assert np.abs(ours - ref).max() <= 1e-6 * np.abs(ref).max()
-    f, r, z = rf.surface_spectra(*model, p, df=0.2, n_freq=20)
+    f, r, z = rf.surface_spectra(*model, slowness=p, df=0.2, n_freq=20)
     r_ref, z_ref = reference_spectra(*model, p, 2 * np.pi * f)
     np.testing.assert_allclose(r, r_ref, rtol=1e-8, atol=1e-12)
     np.testing.assert_allclose(z, z_ref, rtol=1e-8, atol=1e-12)
@@ -439,11 +473,11 @@ def test_property_threads_and_padding(seed: int, n: int, n_pad: int) -> None:
     p = np.array([0.04, 0.07])
     if p.max() >= 1 / vp[-1]:
         return
-    a = rf.receiver_function(*model, p, n_samples=512, n_threads=1)
-    b = rf.receiver_function(*model, p, n_samples=512, n_threads=2)
+    a = rf.receiver_function(*model, slowness=p, n_samples=512, n_threads=1)
+    b = rf.receiver_function(*model, slowness=p, n_samples=512, n_threads=2)
     assert np.array_equal(a, b)
     padded = tuple(
         np.r_[x[:-1], np.full(n_pad, x[-1] if k else 0.0), x[-1]] for k, x in enumerate(model)
     )
-    c = rf.receiver_function(*padded, p, n_samples=512, n_threads=1)
+    c = rf.receiver_function(*padded, slowness=p, n_samples=512, n_threads=1)
     np.testing.assert_allclose(c, a, rtol=0, atol=1e-12 * np.abs(a).max())

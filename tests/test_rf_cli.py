@@ -33,7 +33,7 @@ def test_rf_command_writes_npz(tmp_path) -> None:
     d = np.load(out)
     assert d["rf"].shape == (2, 1024)
     m = insert_discontinuity(layered("ak135", max_depth=800.0, layer_thickness=20.0), 300.0, 3.0)
-    expected = rf.receiver_function(*m.arrays(), [0.05, 0.07], n_samples=1024)
+    expected = rf.receiver_function(*m.arrays(), slowness=[0.05, 0.07], n_samples=1024)
     np.testing.assert_array_equal(d["rf"], expected)
 
 

@@ -14,12 +14,12 @@ N, DT, P = 2048, 0.05, 0.06
 @pytest.fixture(scope="module")
 def seismograms() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Exact radial/vertical seismograms: surface spectra x a broadband source (a = 8 rad/s)."""
-    f, r_spec, z_spec = rf.surface_spectra(*MODEL, P, df=1 / (N * DT), n_freq=N // 2 + 1)
+    f, r_spec, z_spec = rf.surface_spectra(*MODEL, slowness=P, df=1 / (N * DT), n_freq=N // 2 + 1)
     omega = 2 * np.pi * f
     source = np.exp(-(omega**2) / (4 * 8.0**2) - 1j * omega * 10.0)
     r = np.fft.irfft(r_spec * source, N)
     z = np.fft.irfft(z_spec * source, N)
-    ref = rf.receiver_function(*MODEL, P, dt=DT, n_samples=N, shift=5.0)
+    ref = rf.receiver_function(*MODEL, slowness=P, dt=DT, n_samples=N, shift=5.0)
     return r, z, ref
 
 
@@ -58,7 +58,7 @@ def test_deconvolution_bad_input() -> None:
 
 def test_obspy_stream_and_sac(tmp_path) -> None:
     obspy = pytest.importorskip("obspy")
-    rfs = rf.receiver_function(*MODEL, [0.05, 0.07], dt=DT, n_samples=512, shift=5.0)
+    rfs = rf.receiver_function(*MODEL, slowness=[0.05, 0.07], dt=DT, n_samples=512, shift=5.0)
     st = rf.to_stream(rfs, dt=DT, shift=5.0, slowness=[0.05, 0.07])
     assert len(st) == 2 and st[1].stats.slowness == pytest.approx(0.07)
     assert st[0].stats.delta == pytest.approx(DT)

@@ -150,9 +150,14 @@ void init_phases(Layout& L, double domega) {
   }
 }
 
-/// Propagate the up-going-SV functional (row 3 of E_{N-1}^{-1}) from the half-space to the
-/// surface for all frequencies, for models whose waves all propagate; writes the functional
-/// applied to the u_x (m0) and u_z (m1) columns at the surface.
+/// Which row of E_{N-1}^{-1} (the half-space's wave amplitudes) a functional picks.
+enum class HalfSpaceRow { kUpP = 2, kUpS = 3 };
+
+/// Propagate one half-space amplitude functional (the up-going-SV row, or the up-going-P row)
+/// from the half-space to the surface for all frequencies, for models whose waves all
+/// propagate; writes the functional applied to the u_x (m0) and u_z (m1) columns at the
+/// surface. All layer phases have unit modulus here, so the recursion neither grows nor loses
+/// precision in either direction.
 ///
 /// Symmetry used: with M = diag(1,-1,-1,1) and N = diag(1,-1), the up-going eigenvectors are
 /// U = M D N (D the down-going ones), so every interface matrix has the form
@@ -162,7 +167,8 @@ void init_phases(Layout& L, double domega) {
 /// ~60 flops per layer and frequency instead of ~100 for the plain 4x4 form. Frequencies are
 /// processed kLanes at a time so the compiler can vectorise across them; each layer's phases
 /// advance by a complex recurrence over frequency blocks.
-void propagate_row(Layout& L, std::size_t n_freq, double domega, C* m0, C* m1) {
+void propagate_row(Layout& L, std::size_t n_freq, double domega, C* m0, C* m1,
+                   HalfSpaceRow row) {
   const std::size_t n = L.n;
   init_phases(L, domega);
   // Real 2x2 blocks P = A + B, Q = A - B of every interface (row-major), from T_dd, T_du.
@@ -188,13 +194,15 @@ void propagate_row(Layout& L, std::size_t n_freq, double domega, C* m0, C* m1) {
       fv[c][m] = 0.5 * (x - y);
     }
   for (std::size_t k0 = 0; k0 < n_freq; k0 += kLanes) {
-    // Row e_3 = (x, y) = ((0, 0), (0, 1)): u = y N = (0, -1), v = -y N = (0, 1).
+    // Row e_3 = (x, y) = ((0, 0), (0, 1)): u = y N = (0, -1), v = -y N = (0, 1);
+    // row e_2 = ((0, 0), (1, 0)): u = (1, 0), v = (-1, 0).
+    const bool up_s = row == HalfSpaceRow::kUpS;
     double ur[2][kLanes], ui[2][kLanes], vr[2][kLanes], vi[2][kLanes];
     for (std::size_t l = 0; l < kLanes; ++l) {
-      ur[0][l] = 0.0;
-      ur[1][l] = -1.0;
-      vr[0][l] = 0.0;
-      vr[1][l] = 1.0;
+      ur[0][l] = up_s ? 0.0 : 1.0;
+      ur[1][l] = up_s ? -1.0 : 0.0;
+      vr[0][l] = up_s ? 0.0 : -1.0;
+      vr[1][l] = up_s ? 1.0 : 0.0;
       ui[0][l] = ui[1][l] = vi[0][l] = vi[1][l] = 0.0;
     }
     for (std::size_t j = n; j-- > 0;) {
@@ -382,7 +390,7 @@ bool rz_ratio(const double* h, const double* vp, const double* vs, const double*
   if (ws.zspec.size() < n_freq) ws.zspec.resize(n_freq);
   C* m1 = ws.zspec.data();
   if (L.propagating) {
-    propagate_row(L, n_freq, domega, ratio, m1);
+    propagate_row(L, n_freq, domega, ratio, m1, HalfSpaceRow::kUpS);
   } else {  // evanescent layers: the stable Kennett recursion; R/Z_up = u_x / (-u_z)
     if (ws.column.size() < 2 * n) ws.column.resize(2 * n);
     kennett(L, domega, n_freq, m1, ratio, ws.column.data());
@@ -429,64 +437,18 @@ bool surface_spectra(const double* h, const double* vp, const double* vs, const 
     }
     return ok;
   }
-  // Up-going SV row: u_x M_S0 + u_z M_S1 = 0 gives u_x / u_z.
-  propagate_row(L, n_freq, domega, s0, s1);
-  for (std::size_t k = 0; k < n_freq; ++k) radial[k] = -s1[k] / s0[k];  // u_x / u_z (z down)
-  // The amplitude: propagate the surface motion-stress vector (u_x/u_z, 1, 0, 0) *down* to the
-  // half-space, where its up-going P amplitude is 1/u_z. Downward, the physical solution is
-  // the one that grows in evanescent layers, so this direction is stable (a second row from
-  // below would lose precision in thick evanescent layers).
-  if (ws.column.size() < 4 * n_freq) ws.column.resize(4 * n_freq);
-  if (ws.signal.size() < n_freq) ws.signal.resize(n_freq);
-  C* v = ws.column.data();
-  double* lscale = ws.signal.data();
-  const double* ei = L.einv0;
-  for (std::size_t k = 0; k < n_freq; ++k) {
-    for (int r = 0; r < 4; ++r)
-      v[4 * k + r] = C(ei[2 * (4 * r)], ei[2 * (4 * r) + 1]) * radial[k] +
-                     C(ei[2 * (4 * r + 1)], ei[2 * (4 * r + 1) + 1]);
-    lscale[k] = 0.0;
-  }
-  for (std::size_t j = 0; j + 1 < n; ++j) {
-    const double* q = L.q + 4 * j;
-    C step[4], cur[4];
-    for (int wave = 0; wave < 2; ++wave) {
-      step[wave] = phasor(domega, q[2 * wave], q[2 * wave + 1], -1.0);      // down
-      step[wave + 2] = phasor(domega, q[2 * wave], q[2 * wave + 1], 1.0);   // up
-    }
-    const double* tj = L.t + 32 * (j + 1);
-    C t[4][4];
-    for (int r = 0; r < 4; ++r)
-      for (int c = 0; c < 4; ++c) t[r][c] = C(tj[2 * (4 * r + c)], tj[2 * (4 * r + c) + 1]);
-    for (int m = 0; m < 4; ++m) cur[m] = 1.0;
-    for (std::size_t k = 0; k < n_freq; ++k) {
-      if (k % 32 == 0) {  // re-seed the phase recurrence exactly
-        const double w = domega * static_cast<double>(k);
-        for (int wave = 0; wave < 2; ++wave) {
-          cur[wave] = phasor(w, q[2 * wave], q[2 * wave + 1], -1.0);
-          cur[wave + 2] = phasor(w, q[2 * wave], q[2 * wave + 1], 1.0);
-        }
-      }
-      C a[4];
-      for (int m = 0; m < 4; ++m) {
-        a[m] = v[4 * k + m] * cur[m];
-        cur[m] *= step[m];
-      }
-      double big = 0.0;
-      for (int r = 0; r < 4; ++r) {
-        v[4 * k + r] = t[r][0] * a[0] + t[r][1] * a[1] + t[r][2] * a[2] + t[r][3] * a[3];
-        big = std::max(big, std::abs(v[4 * k + r].real()) + std::abs(v[4 * k + r].imag()));
-      }
-      if (big > kRescale) {
-        for (int r = 0; r < 4; ++r) v[4 * k + r] /= big;
-        lscale[k] += std::log(big);
-      }
-    }
-  }
+  // Up-going SV row: u_x M_S0 + u_z M_S1 = 0 gives u_x / u_z; up-going P row (the incident
+  // wave has unit amplitude): u_x M_P0 + u_z M_P1 = 1 gives u_z.
+  if (ws.column.size() < 2 * n_freq) ws.column.resize(2 * n_freq);
+  C* p0 = ws.column.data();
+  C* p1 = p0 + n_freq;
+  propagate_row(L, n_freq, domega, s0, s1, HalfSpaceRow::kUpS);
+  propagate_row(L, n_freq, domega, p0, p1, HalfSpaceRow::kUpP);
   bool ok = true;
   for (std::size_t k = 0; k < n_freq; ++k) {
-    const C uz = std::exp(-lscale[k]) / v[4 * k + 2];  // up-going P amplitude = 1
-    radial[k] = radial[k] * uz;
+    const C x = -s1[k] / s0[k];  // u_x / u_z (z down)
+    const C uz = 1.0 / (p0[k] * x + p1[k]);
+    radial[k] = x * uz;
     vertical[k] = -uz;  // positive up
     if (!std::isfinite(radial[k].real()) || !std::isfinite(radial[k].imag()) ||
         !std::isfinite(uz.real()) || !std::isfinite(uz.imag()))

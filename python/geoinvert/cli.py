@@ -139,10 +139,13 @@ def rf_synthesize(
     n_samples: int = typer.Option(4096, help="Samples per receiver function."),
     gaussian: float = typer.Option(2.5, help="Gaussian parameter a (rad/s)."),
     shift: float = typer.Option(5.0, help="Time of the direct P (s)."),
+    water_level: float = typer.Option(
+        1e-3, help="Water level of the R/Z deconvolution (fraction of max |Z|²); 0: exact."
+    ),
     spherical: bool = typer.Option(False, help="Apply the Earth-flattening transformation."),
     sac: bool = typer.Option(False, help="Write SAC files into the folder OUT (needs obspy)."),
 ) -> None:
-    """Synthesize exact radial P receiver functions of a layered model."""
+    """Synthesize full-wavefield radial P receiver functions of a layered model."""
     from pathlib import Path
 
     import numpy as np
@@ -159,11 +162,12 @@ def rf_synthesize(
             m = insert_discontinuity(m, x_depth, x_dvs)
         rfs = rf.receiver_function(
             *m.arrays(),
-            np.asarray(slowness),
+            slowness=np.asarray(slowness),
             dt=dt,
             n_samples=n_samples,
             gaussian=gaussian,
             shift=shift,
+            water_level=water_level,
             spherical=spherical,
         )
         if sac:

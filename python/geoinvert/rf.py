@@ -183,18 +183,18 @@ def receiver_function(
     vp: ArrayLike,
     vs: ArrayLike,
     rho: ArrayLike,
-    slowness: ArrayLike,
     *,
+    slowness: ArrayLike,
     dt: float = 0.05,
     n_samples: int = 4096,
     gaussian: float = 2.5,
+    water_level: float = 1e-3,
     shift: float = 5.0,
-    water_level: float = 0.0,
     n_fft: int | None = None,
     spherical: bool = False,
     n_threads: int | None = None,
 ) -> NDArray[np.float64]:
-    """Radial P receiver functions (exact R/Z deconvolution with a Gaussian low-pass).
+    """Radial P receiver functions: water-level R/Z deconvolution with a Gaussian low-pass.
 
     Parameters
     ----------
@@ -214,8 +214,12 @@ def receiver_function(
     shift : float
         Time (s) of the direct P in the output (the trace starts ``shift`` s before it).
     water_level : float
-        0 (default): exact spectral division R/Z, right for noise-free synthetics. > 0: the
-        water-level deconvolution ``R Z* / max(|Z|², water_level · max|Z|²)``.
+        Water level of the deconvolution ``R Z* / max(|Z|², water_level · max|Z|²)``, with the
+        maximum taken over the frequencies the Gaussian passes (``G > 1e-8``; the others are
+        not computed and contribute nothing to the trace). Default 1e-3, as used on observed
+        data; where ``|Z|²`` stays above the level (every model we tried: AK135, IASP91, PREM,
+        crusts with sediments) the result equals the exact ``R/Z`` to ~1e-15 of the P peak.
+        0 gives the exact spectral division (about 1.7× cheaper on deep models).
     n_fft : int, optional
         FFT size, a power of two >= n_samples (default: the smallest such). The trace is
         periodic with period ``n_fft · dt``.
@@ -281,8 +285,8 @@ def surface_spectra(
     vp: ArrayLike,
     vs: ArrayLike,
     rho: ArrayLike,
-    slowness: ArrayLike,
     *,
+    slowness: ArrayLike,
     df: float,
     n_freq: int,
     spherical: bool = False,

@@ -631,7 +631,7 @@ class RFTask(Task):
         def one(i: int) -> None:
             out[i] = receiver_function(
                 batch["thickness"][i], batch["vp"][i], batch["vs"][i], batch["rho"][i],
-                float(batch["slowness"][i]), n_threads=1, **kw,
+                slowness=float(batch["slowness"][i]), n_threads=1, **kw,
             )  # fmt: skip
 
         threads = n_threads or (__import__("os").cpu_count() or 1)

@@ -129,7 +129,7 @@ def _stations(folder: str, n_stations: int, seed: int) -> dict:
             batch["vp"][i],
             batch["vs"][i],
             batch["rho"][i],
-            p,
+            slowness=p,
             dt=task.dt,
             n_samples=task.n_samples,
             shift=task.shift,
