@@ -38,9 +38,16 @@ AK135 = layered("ak135", max_depth=800.0, layer_thickness=14.0).arrays()
 MODELS = {"crust2": CRUST2, "ak135": AK135}
 
 
-def ours(model, n_threads: int = 1) -> np.ndarray:
+def ours(model, n_threads: int = 1, water_level: float = 1e-3) -> np.ndarray:
     return rf.receiver_function(
-        *model, slowness=P, dt=DT, n_samples=NFFT, gaussian=GAUSS, shift=SHIFT, n_threads=n_threads
+        *model,
+        slowness=P,
+        dt=DT,
+        n_samples=NFFT,
+        gaussian=GAUSS,
+        shift=SHIFT,
+        water_level=water_level,
+        n_threads=n_threads,
     )
 
 
@@ -65,11 +72,13 @@ def seispy_rf(model) -> np.ndarray:
     return np.fft.irfft(ratio * FILTER, NFFT)
 
 
+@pytest.mark.parametrize("water_level", [1e-3, 0.0], ids=["wl1e-3", "exact"])
 @pytest.mark.parametrize("name", list(MODELS))
-def test_geoinvert_single_thread(benchmark, name: str) -> None:
+def test_geoinvert_single_thread(benchmark, name: str, water_level: float) -> None:
+    """The default (water level 1e-3) and the exact R/Z division the peers compute."""
     benchmark.group = f"rf-{name}"
     model = MODELS[name]
-    out = benchmark(ours, model)
+    out = benchmark(ours, model, water_level=water_level)
     assert np.isfinite(out).all()
 
 
@@ -115,7 +124,7 @@ def test_geoinvert_batch(benchmark, n_threads: int) -> None:
         vp,
         vs,
         rho,
-        slow,
+        slowness=slow,
         dt=DT,
         n_samples=NFFT,
         gaussian=GAUSS,

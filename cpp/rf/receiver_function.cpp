@@ -418,7 +418,6 @@ bool surface_spectra(const double* h, const double* vp, const double* vs, const 
     return false;
   }
   if (ws.zspec.size() < 2 * n_freq) ws.zspec.resize(2 * n_freq);
-  if (ws.signal.size() < n_freq) ws.signal.resize(n_freq);
   C* s0 = ws.zspec.data();
   C* s1 = s0 + n_freq;
   if (!L.propagating) {  // evanescent layers: the stable Kennett recursion
@@ -463,6 +462,61 @@ bool surface_spectra(const double* h, const double* vp, const double* vs, const 
 
 namespace {
 
+/// Water-level deconvolution R Z* / max(|Z|^2, wl max|Z|^2) = (R/Z) min(1, |Z|^2 / (wl max|Z|^2))
+/// at omega_k = k domega, k < n_freq (the maximum is over these frequencies). Propagating
+/// models: R/Z from the up-going-SV row and 1/u_z = M_P0 u_x/u_z + M_P1 from the up-going-P
+/// row, all in real arithmetic (std::complex division is a slow library call). Models with
+/// evanescent layers take the Kennett spectra.
+bool rz_water_level(const double* h, const double* vp, const double* vs, const double* rho,
+                    std::size_t n, double p, double domega, std::size_t n_freq, double wl,
+                    C* out, RfWorkspace& ws) {
+  Layout L = make_layout(ws.buffer, n);
+  if (!setup(h, vp, vs, rho, n, p, L)) {
+    fill_nan(out, n_freq);
+    return false;
+  }
+  if (ws.vertical.size() < n_freq) ws.vertical.resize(n_freq);
+  if (ws.signal.size() < n_freq) ws.signal.resize(n_freq);
+  double* inv_z2 = ws.signal.data();  // 1 / |Z|^2 per frequency
+  if (L.propagating) {
+    if (ws.zspec.size() < 3 * n_freq) ws.zspec.resize(3 * n_freq);
+    C* s1 = ws.zspec.data();
+    C* p0 = s1 + n_freq;
+    C* p1 = p0 + n_freq;
+    propagate_row(L, n_freq, domega, out, s1, HalfSpaceRow::kUpS);
+    propagate_row(L, n_freq, domega, p0, p1, HalfSpaceRow::kUpP);
+    for (std::size_t k = 0; k < n_freq; ++k) {
+      const C num = s1[k], den = out[k];  // R / Z_up = M_S1 / M_S0
+      const double inv = 1.0 / std::norm(den);
+      const double rr = (num.real() * den.real() + num.imag() * den.imag()) * inv;
+      const double ri = (num.imag() * den.real() - num.real() * den.imag()) * inv;
+      out[k] = C(rr, ri);
+      // 1/u_z = M_P0 (u_x/u_z) + M_P1 with u_x/u_z = -R/Z_up
+      const double dr = p1[k].real() - (p0[k].real() * rr - p0[k].imag() * ri);
+      const double di = p1[k].imag() - (p0[k].real() * ri + p0[k].imag() * rr);
+      inv_z2[k] = dr * dr + di * di;
+    }
+  } else {
+    C* z = ws.vertical.data();
+    if (!surface_spectra(h, vp, vs, rho, n, p, domega, n_freq, out, z, ws)) return false;
+    for (std::size_t k = 0; k < n_freq; ++k) {
+      out[k] /= z[k];
+      inv_z2[k] = 1.0 / std::norm(z[k]);
+    }
+  }
+  double min_inv = std::numeric_limits<double>::infinity();
+  for (std::size_t k = 0; k < n_freq; ++k) min_inv = std::min(min_inv, inv_z2[k]);
+  bool ok = std::isfinite(min_inv) && min_inv > 0;
+  for (std::size_t k = 0; k < n_freq && ok; ++k) {
+    // |Z|^2 / (wl max|Z|^2) = min_k(1/|Z|^2) / (wl / |Z_k|^2)
+    const double factor = std::min(1.0, min_inv / (wl * inv_z2[k]));
+    out[k] *= factor;
+    if (!std::isfinite(out[k].real()) || !std::isfinite(out[k].imag())) ok = false;
+  }
+  if (!ok) fill_nan(out, n_freq);
+  return ok;
+}
+
 /// G(omega_k) exp(-i omega_k shift) for k < n_freq. Computed by complex recurrences
 /// (G_k = G_{k-1} r_k, r_k = r_{k-1} exp(-2 domega^2 / (4 a^2))) re-seeded exactly every 32
 /// steps, so the relative error stays below 1e-14.
@@ -501,14 +555,7 @@ void one_rf(const double* h, const double* vp, const double* vs, const double* r
   C* spec = ws.spectrum.data();
   bool ok;
   if (opt.water_level > 0) {
-    if (ws.vertical.size() < n_freq) ws.vertical.resize(n_freq);
-    C* z = ws.vertical.data();
-    ok = surface_spectra(h, vp, vs, rho, n, p, domega, n_freq, spec, z, ws);
-    double zmax = 0.0;
-    for (std::size_t k = 0; k < n_freq; ++k) zmax = std::max(zmax, std::norm(z[k]));
-    const double floor = opt.water_level * zmax;
-    for (std::size_t k = 0; k < n_freq; ++k)
-      spec[k] = spec[k] * std::conj(z[k]) / std::max(std::norm(z[k]), floor);
+    ok = rz_water_level(h, vp, vs, rho, n, p, domega, n_freq, opt.water_level, spec, ws);
   } else {
     ok = rz_ratio(h, vp, vs, rho, n, p, domega, n_freq, spec, ws);
   }

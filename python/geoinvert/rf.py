@@ -51,8 +51,12 @@ _CUTOFF = 1e-8
 def _models(
     thickness: ArrayLike, vp: ArrayLike, vs: ArrayLike, rho: ArrayLike
 ) -> tuple[NDArray, NDArray, NDArray, NDArray, bool]:
-    # Fast path (a handful of vectorised checks, ~10 us) for valid input; anything suspicious
-    # goes through the full validation, which names the argument, model and layer.
+    """Model arrays as (n_models, n_layers) float64, with shapes checked.
+
+    Values are checked by the compiled kernel (it raises ``ValueError`` naming the argument,
+    model and layer); when it does, :func:`_explain` re-checks in Python for the wording.
+    Anything that is not four equal-shaped 1-D/2-D numeric arrays gets the full validation now.
+    """
     try:
         arrs = [np.ascontiguousarray(a, dtype=np.float64) for a in (thickness, vp, vs, rho)]
     except (TypeError, ValueError):
@@ -63,21 +67,15 @@ def _models(
         and arrs[0].size > 0
         and all(a.shape == arrs[0].shape for a in arrs)
     ):
-        t, p, s, r = arrs
-        with np.errstate(invalid="ignore", over="ignore"):
-            good = bool(
-                np.isfinite(t).all()
-                and np.isfinite(p).all()
-                and np.isfinite(r).all()
-                and (t >= 0).all()
-                and (s > 0).all()
-                and (r > 0).all()
-                and (p * p > (4.0 / 3.0) * s * s).all()
-            )
-        if good:
-            batched = t.ndim == 2
-            t, p, s, r = (np.atleast_2d(a) for a in arrs)
-            return t, p, s, r, batched
+        batched = arrs[0].ndim == 2
+        t, p, s, r = (a.reshape(1, -1) if a.ndim == 1 else a for a in arrs)
+        return t, p, s, r, batched
+    return _validated_models(thickness, vp, vs, rho)
+
+
+def _validated_models(
+    thickness: ArrayLike, vp: ArrayLike, vs: ArrayLike, rho: ArrayLike
+) -> tuple[NDArray, NDArray, NDArray, NDArray, bool]:
     t, p, s, r, batched = check_layered_model(thickness, vp, vs, rho)
     if (s <= 0).any():
         m, j = np.unravel_index(int(np.flatnonzero(s <= 0)[0]), s.shape)
@@ -88,13 +86,18 @@ def _models(
     return t, p, s, r, batched
 
 
-def _slowness(slowness: ArrayLike, vp_half: NDArray) -> tuple[NDArray, tuple[int, ...]]:
+def _slowness(slowness: ArrayLike) -> tuple[NDArray, tuple[int, ...]]:
+    """Slowness as a 1-D float64 array and the shape to give the output (values: the kernel)."""
     shape = np.shape(slowness)  # ascontiguousarray would turn a scalar into shape (1,)
-    p = as_float_array("slowness", slowness, ndim=(0, 1)).reshape(-1)
     if len(shape) > 1:
         raise ValueError(f"slowness must be a scalar or 1-D, got shape {shape}")
+    p = as_float_array("slowness", slowness, ndim=(0, 1)).reshape(-1)
     if p.size == 0:
         raise ValueError("slowness is empty")
+    return p, shape
+
+
+def _check_slowness(p: NDArray, vp_half: NDArray) -> None:
     bad = ~np.isfinite(p) | (p < 0)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
@@ -108,7 +111,15 @@ def _slowness(slowness: ArrayLike, vp_half: NDArray) -> tuple[NDArray, tuple[int
                 f"slowness must be < 1/vp of the half-space ({lim:.6g} s/km for model {m}) for "
                 f"an incident P wave; found {p[i]} s/km at index {i}"
             )
-    return p, shape
+
+
+def _explain(
+    thickness: ArrayLike, vp: ArrayLike, vs: ArrayLike, rho: ArrayLike, slowness: NDArray
+) -> None:
+    """Full Python validation, run after the kernel rejected an input: raises the message that
+    names the argument, model and layer (the kernel's own error is re-raised if this passes)."""
+    _, p, _, _, _ = _validated_models(thickness, vp, vs, rho)
+    _check_slowness(slowness, p[:, -1])
 
 
 def _positive(name: str, value: Any) -> float:
@@ -237,7 +248,7 @@ def receiver_function(
         slowness at exact grazing incidence in some layer (p equal to 1/vp or 1/vs).
     """
     t, p, s, r, batched = _models(thickness, vp, vs, rho)
-    slow, slow_shape = _slowness(slowness, p[:, -1])
+    slow, slow_shape = _slowness(slowness)
     dt = _positive("dt", dt)
     gaussian = _positive("gaussian", gaussian)
     n = _n_samples(n_samples)
@@ -258,24 +269,28 @@ def receiver_function(
         if nfft < n or nfft < 4 or nfft & (nfft - 1):
             raise ValueError(f"n_fft must be a power of two >= max(4, n_samples={n}), got {nfft}")
     threads = check_threads(n_threads)
-    if spherical:
-        t, p, s, r = flatten_model(t, p, s, r)
-        slow, slow_shape = _slowness(slowness, p[:, -1])
-    out = _core.rf_receiver_function(
-        t,
-        p,
-        s,
-        r,
-        slow,
-        dt,
-        nfft,
-        n,
-        gaussian,
-        float(shift),
-        float(water_level),
-        _CUTOFF,
-        None if threads == 0 else threads,
-    )
+    try:
+        if spherical:
+            t, p, s, r = flatten_model(t, p, s, r)
+            _check_slowness(slow, p[:, -1])
+        out = _core.rf_receiver_function(
+            t,
+            p,
+            s,
+            r,
+            slow,
+            dt,
+            nfft,
+            n,
+            gaussian,
+            float(shift),
+            float(water_level),
+            _CUTOFF,
+            None if threads == 0 else threads,
+        )
+    except ValueError:
+        _explain(thickness, vp, vs, rho, slow)
+        raise
     shape = (t.shape[0],) if batched else ()
     return out.reshape(shape + slow_shape + (n,))
 
@@ -318,16 +333,21 @@ def surface_spectra(
         Displacement per unit incident P displacement.
     """
     t, p, s, r, batched = _models(thickness, vp, vs, rho)
-    if spherical:
-        t, p, s, r = flatten_model(t, p, s, r)
-    slow, slow_shape = _slowness(slowness, p[:, -1])
+    slow, slow_shape = _slowness(slowness)
     df = _positive("df", df)
     if isinstance(n_freq, bool) or not isinstance(n_freq, (int, np.integer)) or n_freq < 1:
         raise ValueError(f"n_freq must be an integer >= 1, got {n_freq!r}")
     threads = check_threads(n_threads)
-    radial, vertical = _core.rf_surface_spectra(
-        t, p, s, r, slow, 2.0 * np.pi * df, int(n_freq), None if threads == 0 else threads
-    )
+    try:
+        if spherical:
+            t, p, s, r = flatten_model(t, p, s, r)
+            _check_slowness(slow, p[:, -1])
+        radial, vertical = _core.rf_surface_spectra(
+            t, p, s, r, slow, 2.0 * np.pi * df, int(n_freq), None if threads == 0 else threads
+        )
+    except ValueError:
+        _explain(thickness, vp, vs, rho, slow)
+        raise
     shape = ((t.shape[0],) if batched else ()) + slow_shape + (int(n_freq),)
     freq = np.arange(int(n_freq), dtype=np.float64) * df
     return freq, radial.reshape(shape), vertical.reshape(shape)
