@@ -91,7 +91,7 @@ def inspect(
     from .data import DatasetStore
     from .plot import plot_store_samples
 
-    st = DatasetStore(store)
+    st = DatasetStore(Path(store))
     typer.echo(json.dumps(st.summary(), indent=1))
     path = figure or f"{store.rstrip('/')}.png"
     try:
@@ -252,8 +252,11 @@ def dispersion(
     try:
         layered = read_model(path)
         p = np.asarray(_parse_periods(periods))
-        opts = {"wave": wave, "spherical": spherical, "n_threads": threads}
-        all_modes = [disp.curves(p, *layered.arrays(), mode=m, **opts) for m in range(mode + 1)]
+        all_modes = [
+            disp.curves(p, *layered.arrays(), wave=wave, mode=m, spherical=spherical,
+                        n_threads=threads)
+            for m in range(mode + 1)
+        ]  # fmt: skip
     except ValueError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(code=2) from None

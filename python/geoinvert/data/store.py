@@ -85,14 +85,14 @@ def create_store(
     ins, tgs = task.input_shape, task.target_shape
     # Blosc(zstd level 1, byte shuffle): for float rows 40 % less CPU than zarr's default zstd
     # and slightly smaller (benchmarks/README.md, "Data generation")
-    fast = {"compressors": BloscCodec(cname="zstd", clevel=1, shuffle="shuffle")}
+    fast = BloscCodec(cname="zstd", clevel=1, shuffle="shuffle")
     root.create_array("inputs", shape=(n, *ins), chunks=(chunk, *ins), dtype="float32",
-                      fill_value=np.nan, **fast)  # fmt: skip
+                      fill_value=np.nan, compressors=fast)  # fmt: skip
     root.create_array("targets", shape=(n, *tgs), chunks=(chunk, *tgs), dtype="float32",
-                      fill_value=np.nan, **fast)  # fmt: skip
+                      fill_value=np.nan, compressors=fast)  # fmt: skip
     n_p = len(task.param_names)
     root.create_array("params", shape=(n, n_p), chunks=(chunk, n_p), dtype="float64",
-                      fill_value=np.nan, **fast)  # fmt: skip
+                      fill_value=np.nan, compressors=fast)  # fmt: skip
     root.create_array("status", shape=(n,), chunks=(chunk,), dtype="int8", fill_value=-1)
     root.create_array("chunk_sha256", shape=(n_chunks, 32), chunks=(1, 32), dtype="uint8",
                       fill_value=0)  # fmt: skip
