@@ -47,3 +47,18 @@ def test_plot_prior(tmp_path, name):
 def test_generate_unknown_task(tmp_path):
     r = CliRunner().invoke(app, ["generate", "nope", "--n", "3", "--out", str(tmp_path / "x")])
     assert r.exit_code == 2 and "task must be one of" in r.output
+
+
+def test_generate_prem_based_crust_prior(tmp_path):
+    import zarr
+
+    out = str(tmp_path / "p.zarr")
+    args = ["generate", "crust", "--n", "40", "--out", out, "--chunk", "20", "--prior", "prem:0.03",
+            "--workers", "1", "--no-processes", "--no-progress"]  # fmt: skip
+    r = CliRunner().invoke(app, args)
+    assert r.exit_code == 0, r.output
+    prior = zarr.open_group(out, mode="r").attrs["prior"]
+    assert prior["crust_model"] == "prem" and prior["prem_crust_width"] == 0.03
+    bad = ["generate", "mt", "--n", "2", "--out", str(tmp_path / "m"), "--prior", "prem"]
+    r = CliRunner().invoke(app, bad)
+    assert r.exit_code == 2 and "--prior" in r.output

@@ -124,3 +124,24 @@ def test_rf_params():
     assert set(np.unique(s.column("background"))) == {0.0, 1.0, 2.0}
     with pytest.raises(ValueError, match="backgrounds"):
         RFPrior(backgrounds=("ak135", "mars"))
+
+
+def test_prem_based_crust() -> None:
+    w = 0.05
+    p = CrustPrior.prem_based(w, mantle_width=0.02)
+    s = sample_crust(np.random.default_rng(3), 2000, p)
+    d = dict(zip(s.param_names, s.params.T, strict=True))
+    assert np.all(d["n_crust_layers"] == 2)
+    np.testing.assert_allclose(d["crust_h0"] + d["crust_h1"], d["moho_depth"], rtol=1e-12)
+    frac = d["crust_h0"] / d["moho_depth"]
+    assert frac.min() >= 0.5 and frac.max() <= 0.75
+    for i, vs_prem in enumerate((3.2, 3.9)):
+        dv = d[f"crust_vs{i}"] / vs_prem - 1
+        assert -w <= dv.min() < -0.9 * w and 0.9 * w < dv.max() <= w
+    assert np.abs(s.params[:, -3:]).max() <= 0.02
+    # the model arrays carry the drawn crust: first layer vs = crust_vs0
+    np.testing.assert_array_equal(s.vs[:, 0], d["crust_vs0"])
+    with pytest.raises(ValueError, match="n_crust_layers"):
+        CrustPrior(crust_model="prem")
+    with pytest.raises(ValueError, match="crust_model"):
+        CrustPrior(crust_model="crust1")

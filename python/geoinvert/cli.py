@@ -38,6 +38,22 @@ def version() -> None:
 _TASK_HELP = "crust (Rayleigh phase+group dispersion), crust-ps (Moho Ps delays), mt, rf"
 
 
+def _prior_config(task: str, prior: str) -> dict:
+    """Task config for ``--prior``: {} for the default, a CrustPrior for 'prem[:W]'."""
+    if prior == "default":
+        return {}
+    name, _, width = prior.partition(":")
+    if task != "crust" or name != "prem":
+        raise ValueError(f"--prior: unknown prior {prior!r} for task {task!r}")
+    from .earth.priors import CrustPrior
+
+    try:
+        w = float(width) if width else 0.05
+    except ValueError:
+        raise ValueError(f"--prior: width must be a number, got {width!r}") from None
+    return {"prior": CrustPrior.prem_based(w)}
+
+
 @app.command()
 def generate(
     task: str = typer.Argument(..., help=_TASK_HELP),
@@ -56,6 +72,12 @@ def generate(
     resume: bool = typer.Option(False, "--resume", help="Finish an interrupted store."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing store."),
     progress: bool = typer.Option(True, "--progress/--no-progress"),
+    prior: str = typer.Option(
+        "default",
+        "--prior",
+        help="crust only: 'default' (broad random crust) or 'prem[:W]' (PREM crust with Vs "
+        "perturbed by ±W, default 0.05; mantle ±2 %).",
+    ),
 ) -> None:
     """Generate a training set into a Zarr v3 store (resumable, deterministic)."""
     import json
@@ -66,7 +88,7 @@ def generate(
 
     logging.basicConfig(level=logging.WARNING)
     try:
-        t = make_task(task)
+        t = make_task(task, **_prior_config(task, prior))
         summary = run(
             t, n, out, chunk=chunk, seed=seed, scheduler=scheduler, workers=workers,
             threads=threads, processes=processes, resume=resume, overwrite=overwrite,

@@ -74,6 +74,11 @@ _PREM_MANTLE: tuple[tuple[float, float, tuple, tuple, tuple], ...] = (
 )
 
 
+# PREM's crust (Dziewonski & Anderson 1981): upper 0-15 km, lower 15-24.4 km.
+_PREM_CRUST_VS = np.array([3.2, 3.9])
+_PREM_CRUST_VPVS = np.array([5.8 / 3.2, 6.8 / 3.9])
+
+
 def prem_isotropic(depth: NDArray | float) -> tuple[NDArray, NDArray, NDArray]:
     """Isotropic PREM vp, vs (km/s) and rho (g/cm³) in the mantle between 24.4 and 771 km depth.
 
@@ -162,6 +167,18 @@ class CrustPrior:
     mantle_nodes : tuple of float
         Layer boundaries (km) of the mantle discretisation below the Moho; PREM is evaluated at
         each layer's mid-depth. The half-space starts at the last node (PREM at that depth).
+    crust_model : {"random", "prem"}
+        "random" (default): the ranges above. "prem": PREM's two-layer crust (upper Vs 3.2,
+        Vp 5.8; lower Vs 3.9, Vp 6.8 km/s) stretched to the drawn Moho depth, each layer's Vs
+        perturbed by U(±``prem_crust_width``) and its Vp/Vs by U(±``prem_crust_width``/2), the
+        upper crust taking a fraction U(``prem_upper_fraction``) of the crust (PREM: 0.61);
+        density and mantle as above. The "random PREM-based earth models" of the crust study,
+        with the width as the knob that sets how well the velocities are known a priori
+        (``n_crust_layers`` must be (2, 2)).
+    prem_crust_width : float
+        Relative half-width of the PREM crustal Vs perturbation (default 0.05).
+    prem_upper_fraction : (float, float)
+        Range of the upper crust's share of the crustal thickness (default 0.5-0.75).
     """
 
     moho_depth: tuple[float, float] = (20.0, 100.0)
@@ -185,8 +202,32 @@ class CrustPrior:
         500.0,
         600.0,
     )
+    crust_model: str = "random"
+    prem_crust_width: float = 0.05
+    prem_upper_fraction: tuple[float, float] = (0.5, 0.75)
+
+    @classmethod
+    def prem_based(cls, width: float = 0.05, mantle_width: float = 0.02) -> CrustPrior:
+        """PREM crust perturbed by ±``width`` (Vs) with mantle Vs perturbed by ±``mantle_width``
+        (relative); Moho U(20, 100) km. See ``crust_model``."""
+        return cls(
+            n_crust_layers=(2, 2),
+            mantle_dlnvs=(-mantle_width, mantle_width),
+            crust_model="prem",
+            prem_crust_width=width,
+        )
 
     def __post_init__(self) -> None:
+        if self.crust_model not in ("random", "prem"):
+            raise ValueError(f"crust_model must be 'random' or 'prem', got {self.crust_model!r}")
+        if self.crust_model == "prem":
+            if tuple(self.n_crust_layers) != (2, 2):
+                raise ValueError("crust_model='prem' needs n_crust_layers=(2, 2)")
+            if not 0 <= self.prem_crust_width < 0.5:
+                raise ValueError("prem_crust_width must lie in [0, 0.5)")
+            lo_f, hi_f = self.prem_upper_fraction
+            if not 0 < lo_f <= hi_f < 1:
+                raise ValueError("prem_upper_fraction must be an increasing range inside (0, 1)")
         lo, hi = self.moho_depth
         if not 0 < lo < hi < self.mantle_nodes[-1]:
             raise ValueError("moho_depth must be an increasing range above the last mantle node")
@@ -303,6 +344,12 @@ def sample_crust(rng: np.random.Generator, n: int, prior: CrustPrior | None = No
     vs_c = np.where(used, vs_c, vs_raw)
     vpvs = rng.uniform(*p.crust_vpvs, size=(n, k))
     drho = rng.uniform(*p.crust_drho, size=(n, k))
+    if p.crust_model == "prem":  # drawn after the generic draws, so "random" streams are unchanged
+        w = p.prem_crust_width
+        frac = rng.uniform(*p.prem_upper_fraction, size=n)
+        h = moho[:, None] * np.stack([frac, 1.0 - frac], axis=1)
+        vs_c = _PREM_CRUST_VS[None, :] * (1.0 + rng.uniform(-w, w, size=(n, 2)))
+        vpvs = _PREM_CRUST_VPVS[None, :] * (1.0 + rng.uniform(-w / 2, w / 2, size=(n, 2)))
     vp_c = vs_c * vpvs
     rho_c = brocher_density(vp_c) * (1.0 + drho)
     nz = len(p.mantle_zones)
