@@ -1,0 +1,116 @@
+"""`geoinvert generate`, `inspect` and `plot-prior`: training-set generation (issue 5).
+
+Plain functions; :mod:`geoinvert.cli` registers them as commands. Only typer is imported at module
+level, so ``geoinvert --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+__all__ = ["generate", "inspect", "plot_prior_cmd"]
+
+_TASK_HELP = "crust (Rayleigh phase+group dispersion), crust-ps (Moho Ps delays), mt, rf"
+
+
+def _prior_config(task: str, prior: str) -> dict:
+    """Task config for ``--prior``: {} for the default, a CrustPrior for 'prem[:W]'."""
+    if prior == "default":
+        return {}
+    name, _, width = prior.partition(":")
+    if task != "crust" or name != "prem":
+        raise ValueError(f"--prior: unknown prior {prior!r} for task {task!r}")
+    from .earth.priors import CrustPrior
+
+    try:
+        w = float(width) if width else 0.05
+    except ValueError:
+        raise ValueError(f"--prior: width must be a number, got {width!r}") from None
+    return {"prior": CrustPrior.prem_based(w)}
+
+
+def generate(
+    task: str = typer.Argument(..., help=_TASK_HELP),
+    n: int = typer.Option(..., "--n", help="Number of samples."),
+    out: str = typer.Option(..., "--out", help="Zarr store directory to write."),
+    chunk: int = typer.Option(1000, "--chunk", help="Samples per chunk (one Dask task)."),
+    seed: int = typer.Option(0, "--seed", help="Root seed (chunk i: SeedSequence(seed).spawn)."),
+    scheduler: str | None = typer.Option(
+        None, "--scheduler", help="Existing Dask scheduler, tcp://host:port."
+    ),
+    workers: int | None = typer.Option(None, "--workers", help="Embedded-cluster workers."),
+    threads: int | None = typer.Option(None, "--threads", help="Threads per kernel call."),
+    processes: bool = typer.Option(
+        True, "--processes/--no-processes", help="Embedded cluster: worker processes or threads."
+    ),
+    resume: bool = typer.Option(False, "--resume", help="Finish an interrupted store."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing store."),
+    progress: bool = typer.Option(True, "--progress/--no-progress"),
+    prior: str = typer.Option(
+        "default",
+        "--prior",
+        help="crust only: 'default' (broad random crust) or 'prem[:W]' (PREM crust with Vs "
+        "perturbed by ±W, default 0.05; mantle ±2 %).",
+    ),
+) -> None:
+    """Generate a training set into a Zarr v3 store (resumable, deterministic)."""
+    import json
+    import logging
+
+    from .data import generate as run
+    from .data import make_task
+
+    logging.basicConfig(level=logging.WARNING)
+    try:
+        t = make_task(task, **_prior_config(task, prior))
+        summary = run(
+            t, n, out, chunk=chunk, seed=seed, scheduler=scheduler, workers=workers,
+            threads=threads, processes=processes, resume=resume, overwrite=overwrite,
+            progress=progress,
+        )  # fmt: skip
+    except (ValueError, RuntimeError, FileExistsError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(str(summary))
+    typer.echo(json.dumps(summary.as_dict()))
+
+
+def inspect(
+    store: str = typer.Argument(..., help="Zarr store written by `geoinvert generate`."),
+    figure: str | None = typer.Option(None, "--figure", help="PNG path (default STORE.png)."),
+    samples: int = typer.Option(4, "--samples", help="Rows to plot."),
+) -> None:
+    """Print a store's summary and save a figure of a few samples."""
+    import json
+
+    from .data import DatasetStore
+    from .plot import plot_store_samples
+
+    st = DatasetStore(Path(store))
+    typer.echo(json.dumps(st.summary(), indent=1))
+    path = figure or f"{store.rstrip('/')}.png"
+    try:
+        plot_store_samples(store, samples, out=path)
+    except ValueError as exc:
+        typer.echo(f"no figure: {exc}", err=True)
+        return
+    typer.echo(f"figure: {path}")
+
+
+def plot_prior_cmd(
+    name: str = typer.Argument(..., help="crust, mt or rf"),
+    n: int = typer.Option(30, "--n", help="Samples drawn."),
+    seed: int = typer.Option(0, "--seed"),
+    out: str = typer.Option("prior.png", "--out", help="PNG path."),
+) -> None:
+    """Draw samples from a prior and save a figure."""
+    from .plot import plot_prior
+
+    try:
+        plot_prior(name, n, seed=seed, out=out)
+    except ValueError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"figure: {out}")
