@@ -66,4 +66,11 @@ void secular_values(const double* thickness, const double* vp, const double* vs,
                     std::size_t n_layers, const Request& request, double period, const double* c,
                     std::size_t n_c, double* F, double* dFdc, double* dFdw);
 
+/// Mode counts N(c): the number of modes of `request.wave` with phase velocity below c[i] (km/s)
+/// at one period (s), see mode_count.hpp (exact for Love waves; for Rayleigh waves a Sturm /
+/// Maslov count, -1 for models with fluid layers). c must lie in (0, vs_halfspace].
+void mode_counts(const double* thickness, const double* vp, const double* vs, const double* rho,
+                 std::size_t n_layers, const Request& request, double period, const double* c,
+                 std::size_t n_c, long* count);
+
 }  // namespace geoinvert::dispersion
