@@ -709,6 +709,11 @@ void mode_counts(const double* thickness, const double* vp, const double* vs, co
   CurveSolver solver;
   solver.prepare(thickness, vp, vs, rho, n_layers, rq);
   const double omega = 2.0 * kPi / period;
+  const double vsn = solver.model().beta_n;
+  for (std::size_t i = 0; i < n_c; ++i)
+    if (!(c[i] > 0.0 && c[i] <= vsn))
+      throw_invalid("c must lie in (0, vs of the (flattened) half-space = ", vsn,
+                    " km/s]; found ", c[i], " at index ", i);
   for (std::size_t i = 0; i < n_c; ++i)
     count[i] = rq.wave == Wave::love ? love_mode_count(solver.model(), c[i], omega)
                                      : rayleigh_mode_count(solver.model(), c[i], omega);

@@ -38,9 +38,9 @@
 // focal points are counted as the winding of the unitary W = (U - iV)(U + iV)^-1 through -1
 // (Maslov index): all crossings of -1 go the same way (Legendre), so over a step the number of
 // crossings is (Delta arg det W - sum of the changes of the principal eigen-angles) / 2 pi,
-// which needs |Delta arg det W| < pi per step. d(arg det W)/dz <= 4 (|A| + |A^T| + |B s| + |C/s|)
-// for an orthonormal frame (stresses scaled by s), which sets the sub-step length of each layer:
-// a proof, not a heuristic, but it costs ~ sum_i k h_i sub-steps (cheap at long periods).
+// which needs |Delta arg det W| < pi per step; a bound on d(arg det W)/dz (see
+// rayleigh_mode_count) sets the sub-step length of each layer: a proof, not a heuristic, but it
+// costs ~ sum_i k h_i sub-steps (cheap at long periods).
 // Along a line of fixed omega this count jumps by one at every mode whose group velocity
 // d omega/dk is positive (every trapped mode of the models we know; a backward-wave branch
 // would make it jump down instead, and the root search would then see a count deficit and
@@ -119,54 +119,68 @@ inline int love_mode_count(const PreparedModel& m, double c, double omega) {
   return static_cast<int>(std::floor((theta - theta_d) / kPi)) + 1;
 }
 
-/// Sub-step length bound of rayleigh_mode_count in layer i: 4 L dz <= kStepTurn keeps the turn
-/// of arg det W per sub-step below pi (see the header comment).
+/// Largest turn of arg det W allowed per sub-step of rayleigh_mode_count (< pi, with a margin).
 constexpr double kStepTurn = 0.9 * count_detail::kPi;
 
 /// Number of Rayleigh modes with phase velocity below c (km/s) at omega (rad/s), solid models
 /// (returns -1 for a model with fluid layers). c in (0, vs_halfspace]. `max_substeps` caps the
 /// work (returns -2 when the model would need more sub-steps than that).
+///
+/// Sub-step bound: with the stresses divided by a constant sc the system is y' = M y, M = J S,
+/// S symmetric. For an orthonormal Lagrangian frame F (4x2), Z = U + iV is unitary and
+/// d(arg det Z)/dz = -tr(F^T S F), so |d(arg det W)/dz| = 2 |tr(F^T S F)| <= 2 (|s_1| + |s_2|)
+/// (Ky Fan; s_i the eigenvalues of S of largest modulus) <= 2 sqrt(2) |S|_F = 2 sqrt(2) |M|_F.
+/// A sub-step dz with 2 sqrt(2) |M|_F dz <= kStepTurn turns arg det W by less than pi.
 inline int rayleigh_mode_count(const PreparedModel& m, double c, double omega,
                                long max_substeps = 1L << 30) {
   using namespace count_detail;
   using cplx = std::complex<double>;
   if (m.fluid_top) return -1;
   const double k = omega / c, k2 = k * k, w2 = omega * omega, ic2 = 1.0 / (c * c);
-  struct LayerC {
-    double q, l2m, c11, sc, L;
-  };
-  auto layer_consts = [&](std::size_t i) {
+  // One stress scale for the whole column (W then needs no re-evaluation at interfaces): the
+  // thickness-weighted geometric mean of each layer's optimum sc^4 = (c11^2 + (rho w^2)^2) /
+  // (1/mu^2 + 1/(lambda+2mu)^2), which minimises |M|_F in that layer.
+  double lsum = 0.0, hsum = 0.0;
+  for (std::size_t i = 0; i <= m.n; ++i) {
     const double rho = m.rho[i], mu = m.mu[i], l2m = rho * m.vp[i] * m.vp[i];
-    const double lam = l2m - 2.0 * mu, q = lam / l2m;
-    const double zeta = 4.0 * mu * (lam + mu) / l2m;
-    const double c11 = k2 * zeta - rho * w2;
-    const double cmax = std::max(std::fabs(c11), rho * w2);
-    // stresses scaled by sc balance |B sc| = |C / sc|; L bounds the block norms of the scaled
-    // system matrix (Frobenius norms of the k blocks, spectral norms of the diagonal blocks).
-    const double L = 2.0 * k * std::sqrt(1.0 + q * q) + 2.0 * std::sqrt(cmax / mu);
-    return LayerC{q, l2m, c11, std::sqrt(cmax * mu), L};
+    const double zeta = 4.0 * mu * (l2m - mu) / l2m;
+    const double c11 = k2 * zeta - rho * w2, c22 = rho * w2;
+    const double sc4 = (c11 * c11 + c22 * c22) / (1.0 / (mu * mu) + 1.0 / (l2m * l2m));
+    const double wt = i < m.n ? m.h[i] : 1e-3;
+    lsum += wt * 0.25 * std::log(sc4);
+    hsum += wt;
+  }
+  const double sc = std::exp(lsum / hsum);
+  auto substeps = [&](std::size_t i) {
+    const double rho = m.rho[i], mu = m.mu[i], l2m = rho * m.vp[i] * m.vp[i];
+    const double q = (l2m - 2.0 * mu) / l2m, zeta = 4.0 * mu * (l2m - mu) / l2m;
+    const double c11 = k2 * zeta - rho * w2, c22 = rho * w2;
+    const double fro2 = 2.0 * k2 * (1.0 + q * q) + sc * sc * (1.0 / (mu * mu) + 1.0 / (l2m * l2m)) +
+                        (c11 * c11 + c22 * c22) / (sc * sc);
+    const double turn = 2.0 * std::sqrt(2.0 * fro2) * m.h[i];
+    return std::max(1L, static_cast<long>(std::ceil(turn / kStepTurn)));
   };
   long total = 0;
   for (std::size_t i = 0; i < m.n; ++i) {
-    total += static_cast<long>(std::ceil(4.0 * layer_consts(i).L * m.h[i] / kStepTurn));
+    total += substeps(i);
     if (total > max_substeps) return -2;
   }
-  // Decaying half-space solutions (eigenvectors of the system matrix for -nu_a, -nu_b),
-  // physical units (X, Z, T, P).
+  // Decaying half-space solutions (eigenvectors of the system matrix for -nu_a, -nu_b) in
+  // (X, Z, T/sc, P/sc).
   double Y[4][2];
   {
     const std::size_t n = m.n;
     const double mu = m.mu[n], rho = m.rho[n];
     const double na = omega * std::sqrt(std::max(0.0, ic2 - m.a2inv[n]));
     const double nb = omega * std::sqrt(std::max(0.0, ic2 - m.b2inv[n]));
-    const double p[4] = {k, -na, -2.0 * mu * k * na, 2.0 * mu * k2 - rho * w2};
-    const double s[4] = {-nb, k, mu * (k2 + nb * nb), -2.0 * mu * k * nb};
+    const double p[4] = {k, -na, -2.0 * mu * k * na / sc, (2.0 * mu * k2 - rho * w2) / sc};
+    const double s[4] = {-nb, k, mu * (k2 + nb * nb) / sc, -2.0 * mu * k * nb / sc};
     for (int r = 0; r < 4; ++r) {
       Y[r][0] = p[r];
       Y[r][1] = s[r];
     }
   }
-  // Principal eigen-angles of W = conj(Z) Z^-1, Z = U + i V (V = scaled stresses).
+  // Principal eigen-angles of W = conj(Z) Z^-1, Z = U + i V.
   auto eig_angles = [&](double& e1, double& e2) {
     const cplx z11(Y[0][0], Y[2][0]), z12(Y[0][1], Y[2][1]);
     const cplx z21(Y[1][0], Y[3][0]), z22(Y[1][1], Y[3][1]);
@@ -186,7 +200,7 @@ inline int rayleigh_mode_count(const PreparedModel& m, double c, double omega,
     const double im = Y[0][0] * Y[3][1] + Y[2][0] * Y[1][1] - Y[0][1] * Y[3][0] - Y[2][1] * Y[1][0];
     return std::atan2(im, re);
   };
-  auto normalise = [&]() {  // Gram-Schmidt (keeps the plane and the sign of det Z's argument)
+  auto normalise = [&]() {  // Gram-Schmidt (same plane; det Z times a positive factor)
     double n0 = 0.0;
     for (int r = 0; r < 4; ++r) n0 += Y[r][0] * Y[r][0];
     n0 = 1.0 / std::sqrt(n0);
@@ -203,24 +217,23 @@ inline int rayleigh_mode_count(const PreparedModel& m, double c, double omega,
     n1 = 1.0 / std::sqrt(n1);
     for (int r = 0; r < 4; ++r) Y[r][1] *= n1;
   };
-  double crossings = 0.0;
-  double cur_sc = 1.0;  // the stress rows of Y are divided by cur_sc
-  double e1 = 0.0, e2 = 0.0;
+  normalise();
+  double a1, a2;
+  eig_angles(a1, a2);
+  double arg0 = arg_det();
+  double turn = 0.0;  // unwrapped change of arg det Z from the half-space to the surface
   for (std::size_t ii = m.n; ii-- > 0;) {
-    const double h = m.h[ii], mu = m.mu[ii];
-    const LayerC lc = layer_consts(ii);
-    const double k_q = k * lc.q, sc = lc.sc;
-    for (int r = 2; r < 4; ++r)
-      for (int col = 0; col < 2; ++col) Y[r][col] *= cur_sc / sc;
-    cur_sc = sc;
-    const long ns = std::max(1L, static_cast<long>(std::ceil(4.0 * lc.L * h / kStepTurn)));
+    const double h = m.h[ii], mu = m.mu[ii], rho = m.rho[ii];
+    const double l2m = rho * m.vp[ii] * m.vp[ii], q = (l2m - 2.0 * mu) / l2m;
+    const double c11 = k2 * 4.0 * mu * (l2m - mu) / l2m - rho * w2;
+    const long ns = substeps(ii);
     const double dz = h / static_cast<double>(ns);
-    // Scaled system matrix M (y' = M y) and expm(-M dz) by spectral projectors: M^2 has the
-    // eigenvalues nu_a^2, nu_b^2 (each twice), nu_a^2 - nu_b^2 = omega^2 (1/vs^2 - 1/vp^2) > 0.
+    // Scaled system matrix M and expm(-M dz) by spectral projectors: M^2 has the eigenvalues
+    // nu_a^2, nu_b^2 (each twice), nu_a^2 - nu_b^2 = omega^2 (1/vs^2 - 1/vp^2) > 0.
     const double M[4][4] = {{0.0, -k, sc / mu, 0.0},
-                            {k_q, 0.0, 0.0, sc / lc.l2m},
-                            {lc.c11 / sc, 0.0, 0.0, -k_q},
-                            {0.0, -m.rho[ii] * w2 / sc, k, 0.0}};
+                            {k * q, 0.0, 0.0, sc / l2m},
+                            {c11 / sc, 0.0, 0.0, -k * q},
+                            {0.0, -rho * w2 / sc, k, 0.0}};
     double M2[4][4];
     for (int r = 0; r < 4; ++r)
       for (int s = 0; s < 4; ++s) {
@@ -250,11 +263,6 @@ inline int rayleigh_mode_count(const PreparedModel& m, double c, double omega,
           Pm[r][s] = Ca * PiA[r][s] + Cb * PiB[r][s] - dz * acc;
         }
     }
-    normalise();
-    double a1, a2;
-    eig_angles(a1, a2);
-    double arg0 = arg_det();
-    double turn = 0.0;  // unwrapped change of arg det Z over the layer
     for (long st = 0; st < ns; ++st) {
       double Yn[4][2];
       for (int r = 0; r < 4; ++r)
@@ -268,13 +276,11 @@ inline int rayleigh_mode_count(const PreparedModel& m, double c, double omega,
       turn += wrap_pi(arg1 - arg0);  // |change of arg det W| = 2 |change| < pi per sub-step
       arg0 = arg1;
     }
-    eig_angles(e1, e2);
-    crossings += std::nearbyint((-2.0 * turn - ((e1 + e2) - (a1 + a2))) / (2.0 * kPi));
   }
-  if (m.n == 0) {
-    normalise();
-    eig_angles(e1, e2);
-  }
+  double e1, e2;
+  eig_angles(e1, e2);
+  // Focal points: all crossings of W through -1 go one way (Legendre condition B > 0).
+  const double crossings = std::nearbyint((-2.0 * turn - ((e1 + e2) - (a1 + a2))) / (2.0 * kPi));
   // Surface: positive eigenvalues of V U^-1 <=> eigen-angles of W in (-pi, 0).
   const int surf = (e1 < 0.0 && e1 > -kPi ? 1 : 0) + (e2 < 0.0 && e2 > -kPi ? 1 : 0);
   return static_cast<int>(-crossings) + surf;
