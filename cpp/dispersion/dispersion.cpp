@@ -606,10 +606,15 @@ void CurveSolver::solve(const double* omega, std::size_t n_freq, int mode, doubl
         // sign just above the root below), close to the prediction in WKB phase, and the WKB
         // phase of the mode, ~ its quantisation constant along the branch, has not jumped by
         // a mode or more (a jump over a pair of roots keeps the parity).
-        const bool good = r.ok && r.c > lower * (1.0 + 1e-10) && r.c < m_.beta_n &&
-                          -r.sgn_c == below &&
-                          std::fabs(wkb_phase(r.c, w) - wkb_phase(c_pred, w)) <= kMaxJumpPhase &&
-                          std::fabs(wkb_phase(r.c, w) - wkb_phase(p1.c, w_prev)) <= kPi;
+        // (the WKB phase is proportional to omega: phases at w_prev are rescaled, not redone)
+        bool good = r.ok && r.c > lower * (1.0 + 1e-10) && r.c < m_.beta_n && -r.sgn_c == below;
+        double phi_r = 0.0, phi_p1 = 0.0;
+        if (good) {
+          phi_r = wkb_phase(r.c, w);
+          phi_p1 = wkb_phase(p1.c, w);
+          good = std::fabs(phi_r - wkb_phase(c_pred, w)) <= kMaxJumpPhase &&
+                 std::fabs(phi_r - phi_p1 * (w_prev / w)) <= kPi;
+        }
         if (!good) {
           // Recover: scan upward from the root below (or c_lo) for the next root.
           const double ca = m == 0 ? m_.c_lo : roots[m - 1].c * (1.0 + 1e-9);
@@ -640,7 +645,7 @@ void CurveSolver::solve(const double* omega, std::size_t n_freq, int mode, doubl
           // A jump can only go up (the root below bounds it from below), so only an accepted
           // root above the lower of the two predictions, or above the previous root, counts.
           const double excess = r.c - std::min(c_pred, c_lin);
-          const bool far = wkb_phase(r.c, w) - wkb_phase(p1.c, w) > kMaxMovePhase;
+          const bool far = phi_r - phi_p1 > kMaxMovePhase;
           const bool bent = std::isfinite(step) && !(excess <= kSmooth * step + 1e-10 * r.c);
           if (far || bent) {
             doubt = true;
