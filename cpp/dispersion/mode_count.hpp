@@ -38,7 +38,8 @@
 // focal points are counted as the winding of the unitary W = (U - iV)(U + iV)^-1 through -1
 // (Maslov index): all crossings of -1 go the same way (Legendre), so over a step the number of
 // crossings is (Delta arg det W - sum of the changes of the principal eigen-angles) / 2 pi,
-// which needs |Delta arg det W| < pi per step; a bound on d(arg det W)/dz (see
+// with Delta arg det W = -2 Delta arg det Z unwrapped over sub-steps short enough that arg det Z
+// turns by less than pi in each; a bound on d(arg det Z)/dz (see
 // rayleigh_mode_count) sets the sub-step length of each layer: a proof, not a heuristic, but it
 // costs ~ sum_i k h_i sub-steps (cheap at long periods).
 // Along a line of fixed omega this count jumps by one at every mode whose group velocity
@@ -119,7 +120,8 @@ inline int love_mode_count(const PreparedModel& m, double c, double omega) {
   return static_cast<int>(std::floor((theta - theta_d) / kPi)) + 1;
 }
 
-/// Largest turn of arg det W allowed per sub-step of rayleigh_mode_count (< pi, with a margin).
+/// Largest turn of arg det Z allowed per sub-step of rayleigh_mode_count: its change is
+/// unwrapped from the principal values at both ends, which needs |change| < pi (with a margin).
 constexpr double kStepTurn = 0.9 * count_detail::kPi;
 
 /// Number of Rayleigh modes with phase velocity below c (km/s) at omega (rad/s), solid models
@@ -128,9 +130,9 @@ constexpr double kStepTurn = 0.9 * count_detail::kPi;
 ///
 /// Sub-step bound: with the stresses divided by a constant sc the system is y' = M y, M = J S,
 /// S symmetric. For an orthonormal Lagrangian frame F (4x2), Z = U + iV is unitary and
-/// d(arg det Z)/dz = -tr(F^T S F), so |d(arg det W)/dz| = 2 |tr(F^T S F)| <= 2 (|s_1| + |s_2|)
-/// (Ky Fan; s_i the eigenvalues of S of largest modulus) <= 2 sqrt(2) |S|_F = 2 sqrt(2) |M|_F.
-/// A sub-step dz with 2 sqrt(2) |M|_F dz <= kStepTurn turns arg det W by less than pi.
+/// d(arg det Z)/dz = -tr(F^T S F), so |d(arg det Z)/dz| <= |s_1| + |s_2| (Ky Fan; s_i the
+/// eigenvalues of S of largest modulus) <= sqrt(2) |S|_F = sqrt(2) |M|_F. A sub-step dz with
+/// sqrt(2) |M|_F dz <= kStepTurn turns arg det Z by less than pi (arg det W = -2 arg det Z).
 inline int rayleigh_mode_count(const PreparedModel& m, double c, double omega,
                                long max_substeps = 1L << 30) {
   using namespace count_detail;
@@ -157,7 +159,7 @@ inline int rayleigh_mode_count(const PreparedModel& m, double c, double omega,
     const double c11 = k2 * zeta - rho * w2, c22 = rho * w2;
     const double fro2 = 2.0 * k2 * (1.0 + q * q) + sc * sc * (1.0 / (mu * mu) + 1.0 / (l2m * l2m)) +
                         (c11 * c11 + c22 * c22) / (sc * sc);
-    const double turn = 2.0 * std::sqrt(2.0 * fro2) * m.h[i];
+    const double turn = std::sqrt(2.0 * fro2) * m.h[i];
     return std::max(1L, static_cast<long>(std::ceil(turn / kStepTurn)));
   };
   long total = 0;
@@ -273,7 +275,9 @@ inline int rayleigh_mode_count(const PreparedModel& m, double c, double omega,
         for (int col = 0; col < 2; ++col) Y[r][col] = Yn[r][col];
       if ((st & 7) == 7 || st + 1 == ns) normalise();
       const double arg1 = arg_det();
-      turn += wrap_pi(arg1 - arg0);  // |change of arg det W| = 2 |change| < pi per sub-step
+      double d = arg1 - arg0;  // true change in (-pi, pi); principal values differ by < 2 pi
+      d = d > kPi ? d - 2.0 * kPi : (d <= -kPi ? d + 2.0 * kPi : d);
+      turn += d;
       arg0 = arg1;
     }
   }
