@@ -90,7 +90,10 @@ def _compute(
     try:
         return _core.dispersion_curves(
             p,
-            *arrays,
+            arrays[0],
+            arrays[1],
+            arrays[2],
+            arrays[3],
             wave=wave_,
             mode=mode_,
             spherical=bool(spherical),
