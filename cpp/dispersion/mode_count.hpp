@@ -42,11 +42,11 @@
 // turns by less than pi in each; a bound on d(arg det Z)/dz (see
 // rayleigh_mode_count) sets the sub-step length of each layer: a proof, not a heuristic, but it
 // costs ~ sum_i k h_i sub-steps (cheap at long periods).
-// Along a line of fixed omega this count jumps by one at every mode whose group velocity
-// d omega/dk is positive (every trapped mode of the models we know; a backward-wave branch
-// would make it jump down instead, and the root search would then see a count deficit and
-// search exhaustively, never silently skip). Fluid top layers break the Legendre condition and
-// are not counted (the heuristic guards of dispersion.cpp remain for those models).
+// Along a line of fixed omega this count jumps up by one at every mode whose group velocity
+// d omega/dk is positive, which holds for every trapped mode of the models we know (assumed,
+// not proven: a backward-wave branch would make the count jump down there, N would not be
+// monotone in c, and the completeness check could be fooled). Fluid top layers break the
+// Legendre condition and are not counted (the heuristic guards of dispersion.cpp remain).
 #pragma once
 
 #include <algorithm>
