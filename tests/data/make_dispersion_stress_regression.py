@@ -1,4 +1,4 @@
-"""Make tests/data/dispersion_stress_regression.npz: the stress-test models that broke the root search.
+"""Make tests/data/dispersion_stress_regression.npz: stress-test models that broke the root search.
 
 ``benchmarks/stress_dispersion_reference.py SEED 60`` draws ``generic`` and ``strong_lvz``
 models (generators of ``make_dispersion_fixtures.py``). With the kernel of main before the
