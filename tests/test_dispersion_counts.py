@@ -11,6 +11,8 @@ Checks:
 * the count steps by exactly one at every reference root of the fixture models (modes 0-2),
   is 0 just below the fundamental and equals the number of modes at the half-space vs;
 * the closed-form Love modes of a layer over a half-space;
+* hypothesis: on random solid models N is 0 far below every mode, non-decreasing in c, steps
+  by one at each kernel root, and the kernel returns exactly N(vs_n) modes;
 * the models of ``benchmarks/stress_dispersion_reference.py`` (seeds 101 and 202) on which the
   kernel used to miss or jump roots (close pairs 1e-6..2e-3 km/s apart that the first-period
   scan stepped over, continuation jumps the guards did not flag), stored with their reference
@@ -31,6 +33,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -126,6 +130,49 @@ def test_love_counts_closed_form() -> None:
             cc = np.array([c * (1 - EPS), c * (1 + EPS)])
             got = _core.dispersion_mode_count(T, cc, *model, wave="love")
             assert list(got) == [n_mode, n_mode + 1], (T, n_mode, c)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n_layers=st.integers(2, 12),
+    period=st.floats(0.5, 120.0),
+    wave=st.sampled_from(WAVES),
+)
+def test_counts_monotone_and_consistent_with_kernel(
+    seed: int, n_layers: int, period: float, wave: str
+) -> None:
+    """Random solid models (low-velocity layers allowed): N(c) is 0 far below every mode,
+    non-decreasing in c, and steps by one at each root the kernel returns; the kernel returns
+    exactly N(vs_n) modes (mode N(vs_n) is NaN)."""
+    rng = np.random.default_rng(seed)
+    t = rng.uniform(0.2, 15.0, n_layers)
+    t[-1] = 0.0
+    vs = rng.uniform(1.0, 4.5, n_layers)
+    vs[-1] = rng.uniform(4.5, 5.0)
+    vp = vs * rng.uniform(1.5, 2.0, n_layers)
+    rho = rng.uniform(1.8, 3.4, n_layers)
+    model = (t, vp, vs, rho)
+    c = np.linspace(0.5 * vs.min(), vs[-1], 200)
+    n = _core.dispersion_mode_count(period, c, *model, wave=wave)
+    assert n[0] == 0
+    assert np.all(np.diff(n) >= 0)
+    n_top = int(n[-1])
+    k = min(n_top, 4)
+    roots = [disp.phase_velocity([period], *model, wave=wave, mode=m)[0] for m in range(k + 1)]
+    assert np.all(np.isfinite(roots[:k]))
+    if n_top <= 4:
+        assert np.isnan(roots[n_top])
+    r = np.array(roots[:k])
+    if np.any(np.diff(r) < 1e-6 * r[1:]):
+        return  # two roots within 1e-6: too close for the EPS offsets below
+    got = _core.dispersion_mode_count(
+        period,
+        np.concatenate([r * (1 - EPS), np.minimum(r * (1 + EPS), vs[-1])]),
+        *model,
+        wave=wave,
+    )
+    np.testing.assert_array_equal(got, np.r_[np.arange(k), np.arange(k) + 1])
 
 
 def test_counts_fluid_rayleigh_unavailable_and_bad_input() -> None:
