@@ -91,6 +91,30 @@ py::tuple secular_function(double period, const DoubleArray& c, const DoubleArra
   return py::make_tuple(F, Fc, Fw);
 }
 
+py::array_t<long> mode_count(double period, const DoubleArray& c, const DoubleArray& thickness,
+                             const DoubleArray& vp, const DoubleArray& vs, const DoubleArray& rho,
+                             const std::string& wave, bool spherical, double earth_radius) {
+  namespace gd = geoinvert::dispersion;
+  const std::size_t n = static_cast<std::size_t>(thickness.size());
+  if (thickness.ndim() != 1 || vp.size() != thickness.size() || vs.size() != thickness.size() ||
+      rho.size() != thickness.size())
+    throw std::invalid_argument("thickness, vp, vs, rho must be 1-D arrays of the same length");
+  gd::Request rq;
+  rq.wave = parse_wave(wave);
+  rq.spherical = spherical;
+  rq.earth_radius = earth_radius;
+  gd::validate(&period, 1, thickness.data(), vp.data(), vs.data(), rho.data(), 1, n, rq);
+  if (c.ndim() != 1) throw std::invalid_argument("c must be 1-D");
+  py::array_t<long> out(c.size());
+  long* op = out.mutable_data();
+  {
+    py::gil_scoped_release release;
+    gd::mode_counts(thickness.data(), vp.data(), vs.data(), rho.data(), n, rq, period, c.data(),
+                    static_cast<std::size_t>(c.size()), op);
+  }
+  return out;
+}
+
 }  // namespace
 
 void register_dispersion(py::module_& m) {
@@ -108,4 +132,11 @@ void register_dispersion(py::module_& m) {
         py::arg("earth_radius") = 6370.0, py::arg("derivatives") = true,
         "Diagnostics: the normalised secular function F and its derivatives dF/dc, dF/domega "
         "at phase velocities c (km/s) for one model at one period (s).");
+  m.def("dispersion_mode_count", &mode_count, py::arg("period"), py::arg("c"),
+        py::arg("thickness"), py::arg("vp"), py::arg("vs"), py::arg("rho"),
+        py::arg("wave") = "rayleigh", py::arg("spherical") = false,
+        py::arg("earth_radius") = 6370.0,
+        "Diagnostics: the number of modes with phase velocity below each c (km/s) at one "
+        "period (s) (exact Sturm count for Love waves; Sturm/Maslov count for Rayleigh waves, "
+        "-1 for models with fluid layers).");
 }

@@ -1,9 +1,11 @@
 #include "dispersion/dispersion.hpp"
+#include "dispersion/mode_count.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <numeric>
+#include <utility>
 #include <vector>
 
 #include "common/errors.hpp"
@@ -73,6 +75,7 @@ class CurveSolver {
   double wkb_phase(double c, double omega) const;
 
  public:
+  const PreparedModel& model() const { return m_; }
   double value_c(double c, double omega) const { return f0(s_of_c(c), omega); }
   /// F, dF/dc (fixed omega), dF/domega (fixed c): diagnostics.
   Eval eval_c(double c, double omega) const {
@@ -97,6 +100,12 @@ class CurveSolver {
               double K_hint) const;
   Root refine(double c1, double F1, double c2, double F2, double omega) const;
   int scan(double c_a, double F_a, double c_b, double omega, int need, Root* out);
+  /// Mode count N(c) at omega (mode_count.hpp); -1 where none is available (Rayleigh waves
+  /// with fluid layers).
+  int count(double c, double omega) const {
+    return wave_ == Wave::love ? love_mode_count(m_, c, omega) : rayleigh_mode_count(m_, c, omega);
+  }
+  std::size_t verify(double omega, Root* roots, std::size_t K, std::size_t need);
   int dip_search(double a, double Fa, double x, double Fx, double b, double Fb, double omega,
                  Root* out) const;
   int probe_pair(double c, double F, double D, double cn, double Fn, double Dn, double omega,
@@ -116,6 +125,7 @@ class CurveSolver {
   double sign_lo_ = 1.0;
   std::vector<Root> roots_, prev_, prev2_, prev3_, prev4_;
   std::vector<double> nodes_;  ///< layer velocities inside (c_lo, vs_n), sorted
+  std::vector<std::pair<double, int>> samples_;  ///< (c, N(c)) of a count bisection
   bool group_ = false;  ///< derivatives in omega too (group velocity, Hermite prediction)
 };
 
@@ -479,6 +489,58 @@ int CurveSolver::dip_search(double a, double Fa, double x, double Fx, double b, 
   return 0;
 }
 
+// Proof of completeness, and repair. roots[0..K) are distinct, increasing roots of F (K <= need);
+// they are modes 0..K-1 iff no other root lies below the highest one: N(c) just above
+// roots[need-1] must be `need` (or N(vs_n) = K when fewer than `need` modes were found). One
+// count evaluation proves it. Otherwise every mode 0..need-1 is isolated by bisection on the
+// count -- N(a) = m and N(b) = m + 1 leave exactly one root in (a, b), a sign change of F -- and
+// refined. Returns the number of modes now in roots[].
+std::size_t CurveSolver::verify(double omega, Root* roots, std::size_t K, std::size_t need) {
+  const double top = m_.beta_n;
+  const double c_chk = K >= need ? std::min(roots[need - 1].c * (1.0 + 1e-9), top) : top;
+  const int expect = static_cast<int>(std::min(K, need));
+  const int n_chk = count(c_chk, omega);
+  if (n_chk < 0 || n_chk == expect) return K;
+  const int n_lo = count(m_.c_lo, omega);
+  const int n_top = c_chk == top ? n_chk : count(top, omega);
+  if (n_lo != 0 || n_top < 0) return K;  // (c_lo is below every mode by construction)
+  samples_.clear();
+  samples_.emplace_back(m_.c_lo, 0);
+  samples_.emplace_back(c_chk, n_chk);
+  samples_.emplace_back(top, n_top);
+  std::size_t found = 0;
+  for (int mo = 0; mo < static_cast<int>(need) && mo < n_top; ++mo) {
+    double a = m_.c_lo, b = top;
+    int na = 0, nb = n_top;
+    for (int it = 0; it < 200; ++it) {
+      a = m_.c_lo;
+      na = 0;
+      b = top;
+      nb = n_top;
+      for (const auto& sm : samples_) {
+        if (sm.second <= mo && sm.first > a) {
+          a = sm.first;
+          na = sm.second;
+        }
+        if (sm.second >= mo + 1 && sm.first < b) {
+          b = sm.first;
+          nb = sm.second;
+        }
+      }
+      if ((na == mo && nb == mo + 1) || b - a <= 1e-13 * b) break;
+      const double mid = 0.5 * (a + b);
+      samples_.emplace_back(mid, count(mid, omega));
+    }
+    const double sa = s_of_c(a), sb = b >= top ? 0.0 : s_of_c(b);
+    const double Fa = f0(sa, omega), Fb = f0(sb, omega);
+    if (!(std::isfinite(Fa) && std::isfinite(Fb)) || sgn(Fa) == sgn(Fb)) break;
+    const Root r = refine(a, Fa, b, Fb, omega);
+    if (!r.ok) break;
+    roots[found++] = r;
+  }
+  return found;
+}
+
 void CurveSolver::solve(const double* omega, std::size_t n_freq, int mode, double* phase,
                         double* grp) {
   const std::size_t need = static_cast<std::size_t>(mode) + 1;
@@ -498,8 +560,10 @@ void CurveSolver::solve(const double* omega, std::size_t n_freq, int mode, doubl
       sign_lo_ = sgn(F_lo);
       K = static_cast<std::size_t>(scan(m_.c_lo, F_lo, m_.beta_n, w, static_cast<int>(need),
                                         roots));
+      K = verify(w, roots, K, need);
     } else {
       std::size_t k_ok = 0;
+      bool doubt = false;  // a guard fired: prove the result with a mode count
       for (std::size_t m = 0; m < K; ++m) {
         // Predict along the curve: cubic Hermite through the last two roots and their slopes
         // dc/domega (linear from the last one at the second frequency).
@@ -542,14 +606,20 @@ void CurveSolver::solve(const double* omega, std::size_t n_freq, int mode, doubl
         // sign just above the root below), close to the prediction in WKB phase, and the WKB
         // phase of the mode, ~ its quantisation constant along the branch, has not jumped by
         // a mode or more (a jump over a pair of roots keeps the parity).
-        const bool good = r.ok && r.c > lower * (1.0 + 1e-10) && r.c < m_.beta_n &&
-                          -r.sgn_c == below &&
-                          std::fabs(wkb_phase(r.c, w) - wkb_phase(c_pred, w)) <= kMaxJumpPhase &&
-                          std::fabs(wkb_phase(r.c, w) - wkb_phase(p1.c, w_prev)) <= kPi;
+        // (the WKB phase is proportional to omega: phases at w_prev are rescaled, not redone)
+        bool good = r.ok && r.c > lower * (1.0 + 1e-10) && r.c < m_.beta_n && -r.sgn_c == below;
+        double phi_r = 0.0, phi_p1 = 0.0;
+        if (good) {
+          phi_r = wkb_phase(r.c, w);
+          phi_p1 = wkb_phase(p1.c, w);
+          good = std::fabs(phi_r - wkb_phase(c_pred, w)) <= kMaxJumpPhase &&
+                 std::fabs(phi_r - phi_p1 * (w_prev / w)) <= kPi;
+        }
         if (!good) {
           // Recover: scan upward from the root below (or c_lo) for the next root.
           const double ca = m == 0 ? m_.c_lo : roots[m - 1].c * (1.0 + 1e-9);
           const double Fa = m == 0 ? sign_lo_ : f0(s_of_c(ca), w);
+          doubt = true;
           if (scan(ca, Fa, m_.beta_n, w, 1, &r) == 0) break;  // mode m and above are gone
         } else {
           // Root-count guard. The guards above keep the parity of the number of roots below
@@ -575,9 +645,10 @@ void CurveSolver::solve(const double* omega, std::size_t n_freq, int mode, doubl
           // A jump can only go up (the root below bounds it from below), so only an accepted
           // root above the lower of the two predictions, or above the previous root, counts.
           const double excess = r.c - std::min(c_pred, c_lin);
-          const bool far = wkb_phase(r.c, w) - wkb_phase(p1.c, w) > kMaxMovePhase;
+          const bool far = phi_r - phi_p1 > kMaxMovePhase;
           const bool bent = std::isfinite(step) && !(excess <= kSmooth * step + 1e-10 * r.c);
           if (far || bent) {
+            doubt = true;
             const double ca = m == 0 ? m_.c_lo : roots[m - 1].c * (1.0 + 1e-9);
             const double cb = r.c * (1.0 - 1e-9);
             if (cb > ca) {
@@ -590,7 +661,11 @@ void CurveSolver::solve(const double* omega, std::size_t n_freq, int mode, doubl
         roots[m] = r;
         ++k_ok;
       }
+      if (k_ok < K) doubt = true;
       K = k_ok;
+      // Love counts cost ~3 secular evaluations: every period is proven. Rayleigh counts cost
+      // ~sum(k h) sub-steps: proven at the first period and wherever a guard fired.
+      if (doubt || wave_ == Wave::love) K = verify(w, roots, K, need);
     }
     for (std::size_t m = 0; m < need; ++m) {
       prev4_[m] = prev3_[m];
@@ -631,6 +706,22 @@ void secular_values(const double* thickness, const double* vp, const double* vs,
     dFdc[i] = e.Fs;
     dFdw[i] = e.Fw;
   }
+}
+
+void mode_counts(const double* thickness, const double* vp, const double* vs, const double* rho,
+                 std::size_t n_layers, const Request& rq, double period, const double* c,
+                 std::size_t n_c, long* count) {
+  CurveSolver solver;
+  solver.prepare(thickness, vp, vs, rho, n_layers, rq);
+  const double omega = 2.0 * kPi / period;
+  const double vsn = solver.model().beta_n;
+  for (std::size_t i = 0; i < n_c; ++i)
+    if (!(c[i] > 0.0 && c[i] <= vsn))
+      throw_invalid("c must lie in (0, vs of the (flattened) half-space = ", vsn,
+                    " km/s]; found ", c[i], " at index ", i);
+  for (std::size_t i = 0; i < n_c; ++i)
+    count[i] = rq.wave == Wave::love ? love_mode_count(solver.model(), c[i], omega)
+                                     : rayleigh_mode_count(solver.model(), c[i], omega);
 }
 
 void validate(const double* periods, std::size_t n_periods, const double* thickness,

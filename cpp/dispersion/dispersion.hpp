@@ -10,15 +10,17 @@
 // same-sign samples are caught by a slope test (analytic dF/dc at both ends) and a three-point
 // dip test, followed by a golden-section search of |F|; every sign change is refined. At
 // each further frequency every tracked mode is continued with a safeguarded Newton step on an
-// analytic (dual-number) derivative, from a prediction extrapolated along the curve; a guard then
-// proves that no root was jumped: the roots must be ordered, the sign of F just below mode m must
-// equal the sign just above mode m-1 (and, for mode 0, the sign of F at c_lo, which cannot change
-// with frequency because no mode is slower than c_lo), and the root may not lie more than ~half
-// a WKB mode spacing from its prediction. A failed guard falls back to a scan. Because these
-// guards keep the parity of the root count, a jump over a PAIR of roots passes them; a root that
-// leaves its smooth branch (above the lower of prediction and tangent by > 1/4 of the last step,
-// or > 1/4 WKB mode above the previous root) is therefore checked by a scan from the root below
-// (root-count guard; triggers calibrated on the fixture's thin-layer and LVZ models, not proven). Modes only
+// analytic (dual-number) derivative, from a prediction extrapolated along the curve; guards
+// (ordered roots, parity of the root count below, distance from the prediction in WKB phase,
+// and a scan below a root that leaves its smooth branch) catch jumps and fall back to a scan.
+// PROOF (mode_count.hpp): the roots found are modes 0..n without a gap iff the mode count
+// N(c) just above the highest one is n + 1 (or N(vs_n) = the number found when fewer modes
+// exist). This one count is evaluated at the first frequency, at every frequency for Love
+// waves (an exact Sturm count costing ~3 secular evaluations) and, for Rayleigh waves (a Maslov
+// count costing ~sum k h sub-steps), wherever a guard fired. When it fails, every mode 0..n is
+// isolated by bisection on the count (N(a) = m, N(b) = m + 1: exactly one root in (a, b)) and
+// refined. Not proven: Rayleigh continuation steps where no guard fired, and Rayleigh waves in
+// models with fluid layers (no count); there the heuristic guards are all there is. Modes only
 // disappear (at their cut-off) as the frequency decreases, so a mode not found is NaN there and
 // at all longer periods. Group velocity: implicit differentiation of F(c, omega) = 0,
 // U = c / (1 - (omega/c) dc/domega), dc/domega = -F_omega/F_c, with both partial derivatives
@@ -65,5 +67,12 @@ void compute(const double* periods, std::size_t n_periods, const double* thickne
 void secular_values(const double* thickness, const double* vp, const double* vs, const double* rho,
                     std::size_t n_layers, const Request& request, double period, const double* c,
                     std::size_t n_c, double* F, double* dFdc, double* dFdw);
+
+/// Mode counts N(c): the number of modes of `request.wave` with phase velocity below c[i] (km/s)
+/// at one period (s), see mode_count.hpp (exact for Love waves; for Rayleigh waves a Sturm /
+/// Maslov count, -1 for models with fluid layers). c must lie in (0, vs_halfspace].
+void mode_counts(const double* thickness, const double* vp, const double* vs, const double* rho,
+                 std::size_t n_layers, const Request& request, double period, const double* c,
+                 std::size_t n_c, long* count);
 
 }  // namespace geoinvert::dispersion

@@ -34,6 +34,17 @@ def dispersion_secular(
     earth_radius: float = 6370.0,
     derivatives: bool = True,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]: ...
+def dispersion_mode_count(
+    period: float,
+    c: NDArray[np.float64],
+    thickness: NDArray[np.float64],
+    vp: NDArray[np.float64],
+    vs: NDArray[np.float64],
+    rho: NDArray[np.float64],
+    wave: str = "rayleigh",
+    spherical: bool = False,
+    earth_radius: float = 6370.0,
+) -> NDArray[np.int64]: ...
 
 # --- magnetotellurics (cpp/mt, bind_mt.cpp) ---
 

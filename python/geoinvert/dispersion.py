@@ -10,8 +10,12 @@ normalised form of CPS surf96 (Herrmann), written in real arithmetic as analytic
 the Thomson–Haskell propagator. Roots are bracketed by an adaptive scan at the shortest period
 and then continued period by period with a safeguarded Newton iteration on analytic
 (dual-number) derivatives; ordering and parity guards, and a scan below any root that leaves
-its smooth branch, catch skipped roots and fall back to a scan. Roots are refined to ≤ 1e-10
-relative. Group velocity comes from implicit differentiation of the secular function,
+its smooth branch, catch skipped roots and fall back to a scan. A mode count N(c) (the number
+of modes slower than c: an exact Sturm count for Love waves, a Maslov/focal-point count after
+Woodhouse 1988 for Rayleigh waves in solid models) then proves that the roots are modes 0..n
+without a gap -- at the shortest period, at every period for Love waves, and wherever a guard
+fired for Rayleigh waves -- or isolates every mode by bisection on the count. Roots are refined
+to ≤ 1e-10 relative. Group velocity comes from implicit differentiation of the secular function,
 ``U = c / (1 − (ω/c) dc/dω)`` with ``dc/dω = −F_ω/F_c``, both derivatives exact.
 
 Conventions
@@ -86,7 +90,10 @@ def _compute(
     try:
         return _core.dispersion_curves(
             p,
-            *arrays,
+            arrays[0],
+            arrays[1],
+            arrays[2],
+            arrays[3],
             wave=wave_,
             mode=mode_,
             spherical=bool(spherical),
