@@ -191,11 +191,12 @@ def test_seeds_prior_section_against_simpeg(seeds_config):
     # A draw of the MT task's prior (bodies reaching the surface, 5-4500 ohm m), 1e-3..1 Hz.
     # TE agrees closely: observed max 2.3 %, median 0.17 %, phase max 0.74 deg (0.73 % / 0.13
     # deg at stations whose +-2 neighbouring columns equal theirs in the top 60 km). TM agrees
-    # in the median (0.64 %, phase 0.19 deg) but not next to surface contrasts: max 37 %, p90
-    # 6.4 %, shrinking to 20 % when our columns are split in 4 (x_subdivide=4), i.e. our TM
-    # surface field at a station one column from a contrast is not converged on the model's
-    # 5 km columns (benchmarks/README.md, MT). Bounds sit just above what is observed, so a
-    # regression shows; they are not accuracy claims for TM near contrasts.
+    # in the median (0.64 %, phase 0.18 deg) but less next to surface contrasts: max 26 %, p90
+    # 6.3 % (37 % / 6.4 % before the Jy surface-field recovery); with 4 mesh columns per model
+    # column our TM moves to within 1-4.5 % of SimPEG at 1e-2..1 Hz (17 % at 1e-3 Hz), i.e.
+    # what remains is mostly lateral resolution of the 5 km columns (benchmarks/README.md,
+    # MT). Bounds sit just above what is observed, so a regression shows; they are not accuracy
+    # claims for TM near contrasts.
     ref, _, fws = seeds_config
     rho = ref["prior_resistivity"]
     for fw in fws.values():
@@ -205,5 +206,5 @@ def test_seeds_prior_section_against_simpeg(seeds_config):
         assert e_te.max() < 0.03 and np.median(e_te) < 0.003, (e_te.max(), np.median(e_te))
         assert np.abs(res.phase_te - ref["prior_phase_te"]).max() < 1.0
         assert np.median(e_tm) < 0.01 and np.percentile(e_tm, 90) < 0.09, np.median(e_tm)
-        assert e_tm.max() < 0.45
+        assert e_tm.max() < 0.3
         assert np.median(np.abs(res.phase_tm - ref["prior_phase_tm"])) < 0.3

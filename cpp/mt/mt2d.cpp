@@ -363,14 +363,18 @@ static void solve_item(const ModeSystem& ms, const std::vector<int>& st_j,
       r[j + pp] += acc;
     }
   }
-  // Surface mass matrix (tridiagonal).
+  // Surface mass matrix (tridiagonal). TM: weighted by the top cells' resistivity, so that the
+  // projected field is the current density Jy = Ey / rho, continuous across a surface contrast
+  // where Ey jumps; Ey at a station is then rho of its cell times Jy (a continuous projection
+  // of Ey itself smears the jump over several columns).
   std::vector<cplx>&md = ws.md, &me = ws.me;
   md.assign(ny, 0.0);
   me.assign(ny - 1, 0.0);
   for (int j = 0; j < ncy; ++j) {
-    md[j] += ms.hy[j] / 3;
-    md[j + 1] += ms.hy[j] / 3;
-    me[j] = ms.hy[j] / 6;
+    const double wt = ms.mode == 1 ? rho[j] : 1.0;  // TM: earth row 0 is the top row
+    md[j] += wt * ms.hy[j] / 3;
+    md[j + 1] += wt * ms.hy[j] / 3;
+    me[j] = wt * ms.hy[j] / 6;
   }
   std::vector<cplx>& g = ws.g;
   g.assign(r.begin(), r.end());
@@ -386,7 +390,7 @@ static void solve_item(const ModeSystem& ms, const std::vector<int>& st_j,
       N[s] = (1 - t) * U[ms.node(j, srow)] + t * U[ms.node(j + 1, srow)];  // Ex
       D[s] = -((1 - t) * g[j] + t * g[j + 1]) / iwm;                       // Hy = -dEx/dz / iwm
     } else {
-      N[s] = (1 - t) * g[j] + t * g[j + 1];  // -Ey (Hx = 1)
+      N[s] = rho[j] * ((1 - t) * g[j] + t * g[j + 1]);  // -Ey (Hx = 1)
       D[s] = 1.0;
     }
     out.Z[s] = N[s] / D[s];
@@ -422,7 +426,7 @@ static void solve_item(const ModeSystem& ms, const std::vector<int>& st_j,
       gam[j] += f * (1 - t);
       gam[j + 1] += f * t;
     } else {
-      const cplx f = cs[s] / N[s];
+      const cplx f = cs[s] / N[s] * rho[j];
       gam[j] += f * (1 - t);
       gam[j + 1] += f * t;
     }
@@ -432,6 +436,18 @@ static void solve_item(const ModeSystem& ms, const std::vector<int>& st_j,
   tridiag_solve(md, me, psi.data(), ws.tri);
   // q += R^T psi (flux cells), and for TM the explicit dR/dm term.
   out.grad.assign(static_cast<std::size_t>(n_earth_rows) * ncy, 0.0);
+  if (ms.mode == 1) {
+    // TM: N_s = rho_c(s) P_s g with M_rho g = r. Explicit terms of d/dlog10(rho) of the top
+    // cells: the station factor rho_c(s) gives ln10 Re(c_s); the weighted mass matrix gives
+    // -ln10 rho_j Re(psi_e^T M_e g_e) per top cell j.
+    for (std::size_t s = 0; s < ns; ++s) out.grad[st_j[s]] += ln10 * cs[s].real();
+    for (int j = 0; j < ncy; ++j) {
+      const double h = ms.hy[j];
+      const cplx mg0 = h / 3 * g[j] + h / 6 * g[j + 1];
+      const cplx mg1 = h / 6 * g[j] + h / 3 * g[j + 1];
+      out.grad[j] -= ln10 * rho[j] * (psi[j] * mg0 + psi[j + 1] * mg1).real();
+    }
+  }
   for (int j = 0; j < ncy; ++j) {
     for (int pp = 0; pp < 2; ++pp) {
       const int p = fp0 + pp;
