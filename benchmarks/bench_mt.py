@@ -5,12 +5,14 @@
 
 Groups:
 * ``mt1d``: 2000 random 5-layer models x 60 frequencies (1e-4..1e3 Hz), single thread and all
-  cores, beside SimPEG's ``Simulation1DRecursive`` recursion (numpy) on the same models.
+  cores, beside SimPEG's ``Simulation1DRecursive`` recursion (numpy) and pyGIMLi's C++
+  ``MT1dModelling`` (one call per model, as its API works) on the same models.
 * ``mt2d-seeds``: the seeds' full configuration: 600 km x 180 km section of 60 x 121 cells,
   121 stations at 5 km, 60 frequencies 1e-4..1e3 Hz, TE + TM, default padded mesh; single thread
-  and all cores. SimPEG (``forward_only=True``, 2-D TE + TM, its default direct solver) runs once
-  on a tensor mesh of the same section (5 km x 3 km cells, 1 km near-surface refinement,
-  1.3x padding, sigma_air = 1e-6 S/m) when ``GEOINVERT_BENCH_SIMPEG=1`` (it takes minutes).
+  and all cores, on one mesh and on per-band meshes (``mt.build_band_meshes``). SimPEG
+  (``forward_only=True``, 2-D TE + TM, its default direct solver) runs once on a tensor mesh
+  of the same section (5 km x 3 km cells, 1 km near-surface refinement, 1.3x padding,
+  sigma_air = 1e-6 S/m) when ``GEOINVERT_BENCH_SIMPEG=1`` (it takes minutes).
 The printed summary gives unknowns, factor non-zeros and time per frequency.
 """
 
@@ -77,6 +79,22 @@ def test_mt1d_simpeg(benchmark, models_1d):
     print(f"\n[mt1d] SimPEG recursion: {benchmark.stats.stats.min / n * 1e6:.1f} us per model")
 
 
+def test_mt1d_pygimli(benchmark, models_1d):
+    pg = pytest.importorskip("pygimli")
+    benchmark.group = "mt1d"
+    rho, h = models_1d
+    n = 500
+    fop = pg.core.MT1dModelling(pg.Vector(1.0 / FREQ), rho.shape[1], False)
+    pars = [pg.Vector(np.r_[h[m] * 1e3, rho[m]]) for m in range(n)]
+
+    def run():
+        for p in pars:
+            fop.response(p)
+
+    benchmark.pedantic(run, rounds=3, iterations=1)
+    print(f"\n[mt1d] pyGIMLi MT1dModelling: {benchmark.stats.stats.min / n * 1e6:.1f} us per model")
+
+
 @pytest.fixture(scope="module")
 def seeds():
     mesh = mt.build_mesh(X_EDGES, Z_EDGES, FREQ)
@@ -98,6 +116,31 @@ def test_mt2d_seeds_ours(benchmark, seeds, n_threads):
         f"unknowns TE/TM {fw.n_unknowns}, factor nnz TE/TM {fw.factor_nnz}, "
         f"{best / FREQ.size * 1e3:.1f} ms per frequency (TE+TM)"
     )
+
+
+@pytest.mark.parametrize("n_threads", [1, None])
+def test_mt2d_seeds_ours_bands(benchmark, n_threads):
+    # The same model and frequencies on per-band meshes (what the MT data task uses).
+    benchmark.group = "mt2d-seeds"
+    rho = _seeds_model()
+    t = time.perf_counter()
+    fw = mt.Forward2D(
+        mt.build_band_meshes(X_EDGES, Z_EDGES, FREQ), STATIONS, FREQ, n_threads=n_threads
+    )
+    setup = time.perf_counter() - t
+    res = benchmark.pedantic(fw.run, args=(rho,), rounds=3, iterations=1)
+    assert np.isfinite(res.rho_a_te).all() and np.isfinite(res.rho_a_tm).all()
+    best = benchmark.stats.stats.min
+    print(
+        f"\n[mt2d] ours, band meshes, n_threads={n_threads}: {best:.2f} s per model "
+        f"(setup {setup:.3f} s)"
+    )
+    for b in fw.band_summary():
+        print(
+            f"  {b['f_min']:.3g}-{b['f_max']:.3g} Hz ({b['n_frequencies']} f): nodes {b['nodes']}, "
+            f"depth {b['depth_km']:.0f} km, unknowns TE/TM {b['unknowns']}, "
+            f"factor nnz TE/TM {b['factor_nnz']}"
+        )
 
 
 def _simpeg_seeds_survey_and_mesh():

@@ -144,3 +144,67 @@ def test_layered_resistive_body_against_simpeg():
         dph = np.abs(getattr(res, f"phase_{mode}") - ref[f"phase_{mode}"])
         assert rel.max() < RA_MAX and np.median(rel) < RA_MED, (mode, rel.max(), np.median(rel))
         assert dph.max() < PH_MAX and np.median(dph) < PH_MED, (mode, dph.max(), np.median(dph))
+
+
+@pytest.fixture(scope="module")
+def seeds_config():
+    """The MT data task's section and stations at the fixture's frequencies, on our one-mesh
+    and per-band-mesh solvers, with SimPEG's answers (tests/data/make_mt2d_seeds.py)."""
+    from geoinvert.data import make_task
+
+    ref = np.load(Path(__file__).parent / "data" / "mt2d_seeds.npz")
+    p = make_task("mt").prior
+    f = ref["frequencies"]
+    xe, ze = np.linspace(0, p.width, p.nx + 1), np.linspace(0, p.depth, p.nz + 1)
+    fws = {
+        "one mesh": mt.Forward2D(mt.build_mesh(xe, ze, f, min_resistivity=5), p.x_centres, f),
+        "band meshes": mt.Forward2D(
+            mt.build_band_meshes(xe, ze, f, min_resistivity=5, max_resistivity=5000),
+            p.x_centres,
+            f,
+        ),
+    }
+    return ref, ze, fws
+
+
+def test_seeds_layered_against_exact_and_simpeg(seeds_config):
+    # Laterally uniform model on the seeds' section (121 stations, 1e-3..1 Hz): the exact
+    # answer is the 1-D recursion. Observed rho_a max error TE / TM: ours one mesh 0.13 / 0.14 %,
+    # band meshes 0.24 / 0.25 %, SimPEG (69 500-cell fine mesh) 0.08 / 1.95 %; phase <= 0.03
+    # deg (ours), 0.37 deg (SimPEG TM). Bounds: the issue's 2-D-vs-1-D targets.
+    ref, ze, fws = seeds_config
+    f = ref["frequencies"]
+    lay = ref["layered_resistivity"]
+    ra1, ph1, _ = mt.forward_1d(f, lay[:, 0], np.diff(ze)[:-1])
+    for fw in fws.values():
+        res = fw.run(lay)
+        for mode in ("te", "tm"):
+            err = np.abs(getattr(res, f"rho_a_{mode}") / ra1[:, None] - 1)
+            assert err.max() < 0.02 and np.median(err) < 0.005, (mode, err.max())
+            assert np.abs(getattr(res, f"phase_{mode}") - ph1[:, None]).max() < 1.0
+    # SimPEG's own error on this model, for the record (fixture sanity: a few percent at most)
+    for mode in ("te", "tm"):
+        assert np.abs(ref[f"layered_rho_a_{mode}"] / ra1[:, None] - 1).max() < 0.05
+
+
+def test_seeds_prior_section_against_simpeg(seeds_config):
+    # A draw of the MT task's prior (bodies reaching the surface, 5-4500 ohm m), 1e-3..1 Hz.
+    # TE agrees closely: observed max 2.3 %, median 0.17 %, phase max 0.74 deg (0.73 % / 0.13
+    # deg at stations whose +-2 neighbouring columns equal theirs in the top 60 km). TM agrees
+    # in the median (0.64 %, phase 0.18 deg) but less next to surface contrasts: max 26 %, p90
+    # 6.3 % (37 % / 6.4 % before the Jy surface-field recovery); with 4 mesh columns per model
+    # column our TM moves to within 1-4.5 % of SimPEG at 1e-2..1 Hz (17 % at 1e-3 Hz), i.e.
+    # what remains is mostly lateral resolution of the 5 km columns (benchmarks/README.md,
+    # MT). Bounds sit just above what is observed, so a regression shows; they are not accuracy
+    # claims for TM near contrasts.
+    ref, _, fws = seeds_config
+    rho = ref["prior_resistivity"]
+    for fw in fws.values():
+        res = fw.run(rho)
+        e_te = np.abs(res.rho_a_te / ref["prior_rho_a_te"] - 1)
+        e_tm = np.abs(res.rho_a_tm / ref["prior_rho_a_tm"] - 1)
+        assert e_te.max() < 0.03 and np.median(e_te) < 0.003, (e_te.max(), np.median(e_te))
+        assert np.abs(res.phase_te - ref["prior_phase_te"]).max() < 1.0
+        assert np.median(e_tm) < 0.01 and np.percentile(e_tm, 90) < 0.09, np.median(e_tm)
+        assert e_tm.max() < 0.3
+        assert np.median(np.abs(res.phase_tm - ref["prior_phase_tm"])) < 0.3

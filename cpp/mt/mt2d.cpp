@@ -40,16 +40,19 @@ void local_matrix_1d(double hz, cplx a, cplx c, cplx beta, cplx* out) {
   out[3] = a / hz + c * (hz / 3) + beta;
 }
 
-/// Solve a complex symmetric tridiagonal system (diag d, off-diagonal e[i] = A(i, i+1)) in place.
-void tridiag_solve(std::vector<cplx> d, const std::vector<cplx>& e, cplx* x) {
+/// Solve a complex symmetric tridiagonal system (diag d, off-diagonal e[i] = A(i, i+1)) in place;
+/// `w` is caller scratch (resized to d.size(), no allocation once it has the capacity).
+void tridiag_solve(const std::vector<cplx>& d, const std::vector<cplx>& e, cplx* x,
+                   std::vector<cplx>& w) {
   const std::size_t n = d.size();
+  w.assign(d.begin(), d.end());
   for (std::size_t i = 1; i < n; ++i) {
-    const cplx m = e[i - 1] / d[i - 1];
-    d[i] -= m * e[i - 1];
+    const cplx m = e[i - 1] / w[i - 1];
+    w[i] -= m * e[i - 1];
     x[i] -= m * x[i - 1];
   }
-  x[n - 1] /= d[n - 1];
-  for (std::size_t i = n - 1; i-- > 0;) x[i] = (x[i] - e[i] * x[i + 1]) / d[i];
+  x[n - 1] /= w[n - 1];
+  for (std::size_t i = n - 1; i-- > 0;) x[i] = (x[i] - e[i] * x[i + 1]) / w[i];
 }
 
 /// Geometric nested dissection of the node box [j0, j1) x [i0, i1): the two halves first, the
@@ -192,15 +195,16 @@ struct ModeSystem {
   }
 
   /// 1-D FE solution of cell column jc with u(top) = 1: u has nr entries. Also returns the
-  /// tridiagonal (d, e) for adjoint solves.
+  /// tridiagonal (d, e) for adjoint solves; w is scratch. No allocation once the vectors have
+  /// their capacity.
   void column_1d(const double* rho, double omega, int jc, std::vector<cplx>& u,
-                 std::vector<cplx>& d, std::vector<cplx>& e) const {
-    const int n = nr - 1;  // unknowns: rows 1..nr-1
+                 std::vector<cplx>& d, std::vector<cplx>& e, std::vector<cplx>& w) const {
+    const int n = nr - 1;  // unknowns: rows 1..nr-1, stored in u[1..]
     d.assign(n, 0.0);
     e.assign(n > 0 ? n - 1 : 0, 0.0);
     u.assign(nr, 0.0);
     u[0] = 1.0;
-    std::vector<cplx> b(n, 0.0);
+    cplx* b = u.data() + 1;
     cplx loc[4];
     for (int i = 0; i < nr - 1; ++i) {
       cplx a, c, beta;
@@ -209,15 +213,14 @@ struct ModeSystem {
       local_matrix_1d(hz[i], a, c, beta, loc);
       // nodes i (unknown index i-1) and i+1 (unknown index i)
       if (i == 0) {
-        b[0] -= loc[2] * u[0];
+        b[0] -= loc[2];  // u[0] = 1
       } else {
         d[i - 1] += loc[0];
         e[i - 1] += loc[1];
       }
       d[i] += loc[3];
     }
-    tridiag_solve(d, e, b.data());
-    for (int i = 1; i < nr; ++i) u[i] = b[i - 1];
+    tridiag_solve(d, e, b, w);
   }
 };
 
@@ -269,27 +272,52 @@ struct ItemResult {
   double misfit = 0.0;
 };
 
+/// Per-worker buffers: one live factor (rebuilt only when the worker moves to the other mode)
+/// and every vector of a solve, so that a frequency solve allocates nothing once the buffers
+/// have grown to the mesh size.
+struct Workspace {
+  std::unique_ptr<MultifrontalFactor> fac;
+  const ModeSystem* fac_ms = nullptr;
+  std::vector<cplx> Ax, U, uL, uR, dL, eL, dR, eR, tri, r, floc, md, me, g, N, D;
+  std::vector<cplx> cs, q, gam, psi, L, gL, gR, mu;
+  AlignedCVector rhs, lam;
+  ItemResult local;
+
+  MultifrontalFactor& factor_for(const ModeSystem& ms) {
+    if (fac_ms != &ms) {
+      fac.reset();  // never two live factors in one worker
+      fac = std::make_unique<MultifrontalFactor>(ms.sym);
+      fac_ms = &ms;
+    }
+    return *fac;
+  }
+};
+
 }  // namespace
 
 // One (mode, frequency): factor, solve, surface fields, and optionally the adjoint gradient.
 static void solve_item(const ModeSystem& ms, const std::vector<int>& st_j,
                        const std::vector<double>& st_t, const double* rho, double omega,
-                       MultifrontalFactor& fac, const double* obs, const double* w, ItemResult& out,
+                       Workspace& ws, const double* obs, const double* w, ItemResult& out,
                        int n_earth_rows) {
+  MultifrontalFactor& fac = ws.factor_for(ms);
   const int ny = ms.ny, nr = ms.nr, ncy = ny - 1, ncz = nr - 1, n = ms.sym.n;
   const std::size_t ns = st_j.size();
-  std::vector<cplx> Ax(ms.sym.Ai.size(), 0.0);
-  std::vector<cplx> U(static_cast<std::size_t>(ny) * nr, 0.0);
+  std::vector<cplx>& Ax = ws.Ax;
+  std::vector<cplx>& U = ws.U;
+  Ax.assign(ms.sym.Ai.size(), 0.0);
+  U.assign(static_cast<std::size_t>(ny) * nr, 0.0);
   // Dirichlet values: sides from the 1-D FE columns, top row = 1.
-  std::vector<cplx> uL, uR, dL, eL, dR, eR;
-  ms.column_1d(rho, omega, 0, uL, dL, eL);
-  ms.column_1d(rho, omega, ncy - 1, uR, dR, eR);
+  std::vector<cplx>&uL = ws.uL, &uR = ws.uR, &dL = ws.dL, &eL = ws.eL, &dR = ws.dR, &eR = ws.eR;
+  ms.column_1d(rho, omega, 0, uL, dL, eL, ws.tri);
+  ms.column_1d(rho, omega, ncy - 1, uR, dR, eR, ws.tri);
   for (int i = 0; i < nr; ++i) {
     U[ms.node(0, i)] = uL[i];
     U[ms.node(ny - 1, i)] = uR[i];
   }
   for (int j = 0; j < ny; ++j) U[ms.node(j, 0)] = 1.0;
-  AlignedCVector rhs(n, 0.0);
+  AlignedCVector& rhs = ws.rhs;
+  rhs.assign(n, 0.0);
   cplx loc[16];
   for (int j = 0; j < ncy; ++j)
     for (int i = 0; i < ncz; ++i) {
@@ -319,8 +347,10 @@ static void solve_item(const ModeSystem& ms, const std::vector<int>& st_j,
   const int srow = ms.n_air_rows;                 // surface node row (local)
   const int frow = (ms.mode == 0) ? srow - 1 : 0; // cell row used for the flux
   const int fp0 = (ms.mode == 0) ? 2 : 0;         // local index offset of surface nodes
-  std::vector<cplx> r(ny, 0.0);
-  std::vector<cplx> floc(static_cast<std::size_t>(ncy) * 16);
+  std::vector<cplx>& r = ws.r;
+  std::vector<cplx>& floc = ws.floc;
+  r.assign(ny, 0.0);
+  floc.resize(static_cast<std::size_t>(ncy) * 16);
   for (int j = 0; j < ncy; ++j) {
     cplx a, c, beta;
     int er;
@@ -333,17 +363,26 @@ static void solve_item(const ModeSystem& ms, const std::vector<int>& st_j,
       r[j + pp] += acc;
     }
   }
-  // Surface mass matrix (tridiagonal).
-  std::vector<cplx> md(ny, 0.0), me(ny - 1, 0.0);
+  // Surface mass matrix (tridiagonal). TM: weighted by the top cells' resistivity, so that the
+  // projected field is the current density Jy = Ey / rho, continuous across a surface contrast
+  // where Ey jumps; Ey at a station is then rho of its cell times Jy (a continuous projection
+  // of Ey itself smears the jump over several columns).
+  std::vector<cplx>&md = ws.md, &me = ws.me;
+  md.assign(ny, 0.0);
+  me.assign(ny - 1, 0.0);
   for (int j = 0; j < ncy; ++j) {
-    md[j] += ms.hy[j] / 3;
-    md[j + 1] += ms.hy[j] / 3;
-    me[j] = ms.hy[j] / 6;
+    const double wt = ms.mode == 1 ? rho[j] : 1.0;  // TM: earth row 0 is the top row
+    md[j] += wt * ms.hy[j] / 3;
+    md[j + 1] += wt * ms.hy[j] / 3;
+    me[j] = wt * ms.hy[j] / 6;
   }
-  std::vector<cplx> g = r;
-  tridiag_solve(md, me, g.data());
+  std::vector<cplx>& g = ws.g;
+  g.assign(r.begin(), r.end());
+  tridiag_solve(md, me, g.data(), ws.tri);
   const cplx iwm(0.0, omega * mu0);
-  std::vector<cplx> N(ns), D(ns);
+  std::vector<cplx>&N = ws.N, &D = ws.D;
+  N.resize(ns);
+  D.resize(ns);
   for (std::size_t s = 0; s < ns; ++s) {
     const int j = st_j[s];
     const double t = st_t[s];
@@ -351,7 +390,7 @@ static void solve_item(const ModeSystem& ms, const std::vector<int>& st_j,
       N[s] = (1 - t) * U[ms.node(j, srow)] + t * U[ms.node(j + 1, srow)];  // Ex
       D[s] = -((1 - t) * g[j] + t * g[j + 1]) / iwm;                       // Hy = -dEx/dz / iwm
     } else {
-      N[s] = (1 - t) * g[j] + t * g[j + 1];  // -Ey (Hx = 1)
+      N[s] = rho[j] * ((1 - t) * g[j] + t * g[j + 1]);  // -Ey (Hx = 1)
       D[s] = 1.0;
     }
     out.Z[s] = N[s] / D[s];
@@ -361,7 +400,8 @@ static void solve_item(const ModeSystem& ms, const std::vector<int>& st_j,
   // ---- misfit and adjoint gradient ----
   // d1 = log10 rho_a = 2 Re(log Z)/ln10 - log10(omega mu0), d2 = phase = (180/pi) Im(log Z).
   // dJ = Re(sum_s c_s dlogZ_s), c_s = 2 w1 r1 (2/ln10) - i 2 w2 r2 (180/pi).
-  std::vector<cplx> cs(ns);
+  std::vector<cplx>& cs = ws.cs;
+  cs.resize(ns);
   double misfit = 0.0;
   for (std::size_t s = 0; s < ns; ++s) {
     const cplx z = out.Z[s];
@@ -373,7 +413,9 @@ static void solve_item(const ModeSystem& ms, const std::vector<int>& st_j,
   }
   out.misfit = misfit;
   // q: gradient of Re(sum c dlogZ) w.r.t. U (full node vector); psi for the flux functional.
-  std::vector<cplx> q(U.size(), 0.0), gam(ny, 0.0);
+  std::vector<cplx>&q = ws.q, &gam = ws.gam;
+  q.assign(U.size(), 0.0);
+  gam.assign(ny, 0.0);
   for (std::size_t s = 0; s < ns; ++s) {
     const int j = st_j[s];
     const double t = st_t[s];
@@ -384,15 +426,28 @@ static void solve_item(const ModeSystem& ms, const std::vector<int>& st_j,
       gam[j] += f * (1 - t);
       gam[j + 1] += f * t;
     } else {
-      const cplx f = cs[s] / N[s];
+      const cplx f = cs[s] / N[s] * rho[j];
       gam[j] += f * (1 - t);
       gam[j + 1] += f * t;
     }
   }
-  std::vector<cplx> psi = gam;
-  tridiag_solve(md, me, psi.data());
+  std::vector<cplx>& psi = ws.psi;
+  psi.assign(gam.begin(), gam.end());
+  tridiag_solve(md, me, psi.data(), ws.tri);
   // q += R^T psi (flux cells), and for TM the explicit dR/dm term.
   out.grad.assign(static_cast<std::size_t>(n_earth_rows) * ncy, 0.0);
+  if (ms.mode == 1) {
+    // TM: N_s = rho_c(s) P_s g with M_rho g = r. Explicit terms of d/dlog10(rho) of the top
+    // cells: the station factor rho_c(s) gives ln10 Re(c_s); the weighted mass matrix gives
+    // -ln10 rho_j Re(psi_e^T M_e g_e) per top cell j.
+    for (std::size_t s = 0; s < ns; ++s) out.grad[st_j[s]] += ln10 * cs[s].real();
+    for (int j = 0; j < ncy; ++j) {
+      const double h = ms.hy[j];
+      const cplx mg0 = h / 3 * g[j] + h / 6 * g[j + 1];
+      const cplx mg1 = h / 6 * g[j] + h / 3 * g[j + 1];
+      out.grad[j] -= ln10 * rho[j] * (psi[j] * mg0 + psi[j + 1] * mg1).real();
+    }
+  }
   for (int j = 0; j < ncy; ++j) {
     for (int pp = 0; pp < 2; ++pp) {
       const int p = fp0 + pp;
@@ -413,21 +468,25 @@ static void solve_item(const ModeSystem& ms, const std::vector<int>& st_j,
     }
   }
   // Adjoint solve: A_II lambda = q_I (A complex symmetric: same factor).
-  AlignedCVector lam(n);
+  AlignedCVector& lam = ws.lam;
+  lam.resize(n);
   for (int jn = 0; jn < ny; ++jn)
     for (int i = 0; i < nr; ++i) {
       const int k = ms.perm[ms.node(jn, i)];
       if (k >= 0) lam[k] = q[ms.node(jn, i)];
     }
   fac.solve(lam.data());
-  std::vector<cplx> L(U.size(), 0.0);
+  std::vector<cplx>& L = ws.L;
+  L.assign(U.size(), 0.0);
   for (int jn = 0; jn < ny; ++jn)
     for (int i = 0; i < nr; ++i) {
       const int k = ms.perm[ms.node(jn, i)];
       if (k >= 0) L[ms.node(jn, i)] = lam[k];
     }
   // g_D = q_D - (A lambda)_D on the side columns; element terms -Re(lambda^T dA_e U_e).
-  std::vector<cplx> gL(nr, 0.0), gR(nr, 0.0);
+  std::vector<cplx>&gL = ws.gL, &gR = ws.gR;
+  gL.assign(nr, 0.0);
+  gR.assign(nr, 0.0);
   for (int i = 0; i < nr; ++i) {
     gL[i] = q[ms.node(0, i)];
     gR[i] = q[ms.node(ny - 1, i)];
@@ -465,8 +524,9 @@ static void solve_item(const ModeSystem& ms, const std::vector<int>& st_j,
   for (int side = 0; side < 2; ++side) {
     const int jc = side == 0 ? 0 : ncy - 1;
     const std::vector<cplx>& u1 = side == 0 ? uL : uR;
-    std::vector<cplx> mu((side == 0 ? gL : gR).begin() + 1, (side == 0 ? gL : gR).end());
-    tridiag_solve(side == 0 ? dL : dR, side == 0 ? eL : eR, mu.data());
+    std::vector<cplx>& mu = ws.mu;
+    mu.assign((side == 0 ? gL : gR).begin() + 1, (side == 0 ? gL : gR).end());
+    tridiag_solve(side == 0 ? dL : dR, side == 0 ? eL : eR, mu.data(), ws.tri);
     cplx l2[4];
     for (int i = 0; i < nr - 1; ++i) {
       cplx a, c, beta, da, dc, db;
@@ -502,22 +562,21 @@ double Mt2dProblem::misfit_gradient(const double* rho, const double* freq, int n
       throw_invalid("frequencies must be positive and finite; found ", freq[f], " at index ", f);
   const std::size_t n_items = 2 * static_cast<std::size_t>(n_freq);
   const std::size_t n_workers = resolve_threads(n_threads, n_items);
-  // At most one factor per worker and mode is alive at any time.
-  std::vector<std::unique_ptr<MultifrontalFactor>> facs(2 * n_workers);
+  // One workspace, and so at most one live factor, per worker. Items run all TE frequencies
+  // first, then all TM ones, so a worker rebuilds its factor about once per call.
+  std::vector<Workspace> work(n_workers);
   const std::size_t ns = st_.size();
   const bool want_grad = obs != nullptr;
   std::vector<ItemResult> results(want_grad ? n_items : 0);
   parallel_for(n_items, static_cast<long>(n_workers), [&](std::size_t item, std::size_t wk) {
-    // Items alternate TE/TM per frequency.
-    const int mode = static_cast<int>(item % 2);
-    const int f = static_cast<int>(item / 2);
+    const int mode = item < static_cast<std::size_t>(n_freq) ? 0 : 1;
+    const int f = static_cast<int>(item - static_cast<std::size_t>(mode) * n_freq);
     const ModeSystem& ms = mode == 0 ? *te_ : *tm_;
-    auto& fac = facs[2 * wk + mode];
-    if (!fac) fac = std::make_unique<MultifrontalFactor>(ms.sym);
-    ItemResult local;
-    ItemResult& res = want_grad ? results[item] : local;
+    Workspace& ws = work[wk];
+    // Results are stored per (frequency, mode) so that the reduction order below is fixed.
+    ItemResult& res = want_grad ? results[2 * static_cast<std::size_t>(f) + mode] : ws.local;
     const std::size_t off = (static_cast<std::size_t>(mode) * n_freq + f) * ns * 2;
-    solve_item(ms, st_j_, st_t_, rho, 2 * pi * freq[f], *fac, want_grad ? obs + off : nullptr,
+    solve_item(ms, st_j_, st_t_, rho, 2 * pi * freq[f], ws, want_grad ? obs + off : nullptr,
                want_grad ? w + off : nullptr, res, ncz);
     cplx* Zout = (mode == 0 ? Z_te : Z_tm) + static_cast<std::size_t>(f) * ns;
     for (std::size_t s = 0; s < ns; ++s) Zout[s] = res.Z[s];

@@ -21,9 +21,19 @@ from numpy.typing import NDArray
 
 from . import _core
 from ._validation import as_float_array, check_threads
-from .mt_mesh import MTMesh, build_mesh, skin_depth
+from .mt_mesh import MTBandMeshes, MTMesh, build_band_meshes, build_mesh, skin_depth
 
-__all__ = ["MU0", "Forward2D", "MT2DResult", "MTMesh", "build_mesh", "forward_1d", "skin_depth"]
+__all__ = [
+    "MU0",
+    "Forward2D",
+    "MT2DResult",
+    "MTBandMeshes",
+    "MTMesh",
+    "build_band_meshes",
+    "build_mesh",
+    "forward_1d",
+    "skin_depth",
+]
 
 #: Vacuum permeability in H/m (the value used by every MT kernel of the package).
 MU0: float = 4.0e-7 * np.pi
@@ -147,13 +157,16 @@ class Forward2D:
 
     Nodal bilinear finite elements on the rectilinear mesh, a sparse complex-symmetric LDLᵀ in a
     geometric nested-dissection order whose symbolic analysis is done once here and reused for
-    every frequency and model. Frequencies run on the thread pool (one live factor per worker
-    and mode). See the module docstring for the sign and unit conventions.
+    every frequency and model. With per-band meshes (:func:`build_band_meshes`) each band has
+    its own mesh and symbolic analysis, reused for the band's frequencies and both modes.
+    Frequencies run on the thread pool, one band after the other, with one live factor per
+    worker. See the module docstring for the sign and unit conventions.
 
     Parameters
     ----------
-    mesh : MTMesh
-        The mesh (see :func:`build_mesh` and :meth:`MTMesh.from_nodes`).
+    mesh : MTMesh or MTBandMeshes
+        One mesh for all frequencies (see :func:`build_mesh` and :meth:`MTMesh.from_nodes`) or
+        one mesh per frequency band (:func:`build_band_meshes`).
     stations : array_like, shape (n_stations,)
         Station positions along the profile in km, strictly inside the mesh.
     frequencies : array_like, shape (n_frequencies,)
@@ -163,37 +176,86 @@ class Forward2D:
     """
 
     def __init__(
-        self, mesh: MTMesh, stations: Any, frequencies: Any, *, n_threads: int | None = None
+        self,
+        mesh: MTMesh | MTBandMeshes,
+        stations: Any,
+        frequencies: Any,
+        *,
+        n_threads: int | None = None,
     ) -> None:
-        if not isinstance(mesh, MTMesh):
-            raise ValueError(f"mesh must be an MTMesh, got {type(mesh).__name__}")
+        if isinstance(mesh, MTMesh):
+            meshes: tuple[MTMesh, ...] = (mesh,)
+        elif isinstance(mesh, MTBandMeshes):
+            meshes = mesh.meshes
+        else:
+            raise ValueError(f"mesh must be an MTMesh or MTBandMeshes, got {type(mesh).__name__}")
         st = np.atleast_1d(as_float_array("stations", stations, ndim=(0, 1)))
         if st.size == 0:
             raise ValueError("stations must not be empty")
-        bad = ~np.isfinite(st) | (st <= mesh.x_nodes[0]) | (st >= mesh.x_nodes[-1])
+        lo = max(m.x_nodes[0] for m in meshes)
+        hi = min(m.x_nodes[-1] for m in meshes)
+        bad = ~np.isfinite(st) | (st <= lo) | (st >= hi)
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             raise ValueError(
-                f"stations must lie inside the mesh ({mesh.x_nodes[0]}, {mesh.x_nodes[-1]}) km; "
-                f"station {i} is at {st[i]} km"
+                f"stations must lie inside the mesh ({lo}, {hi}) km; station {i} is at {st[i]} km"
             )
         self.mesh = mesh
         self.stations = st
         self.frequencies = check_frequencies(frequencies)
         self.n_threads = check_threads(n_threads)
-        self._p = _core.Mt2dProblem(mesh.x_nodes * 1e3, mesh.z_nodes * 1e3, mesh.n_air, st * 1e3)
+        band = (
+            mesh.band_of(self.frequencies)
+            if isinstance(mesh, MTBandMeshes)
+            else np.zeros(self.frequencies.size, dtype=np.int64)
+        )
+        # (frequency indices, mesh, compiled problem) per band that has frequencies
+        self._bands: list[tuple[NDArray[np.int64], MTMesh, Any]] = []
+        for k, m in enumerate(meshes):
+            idx = np.flatnonzero(band == k)
+            if idx.size:
+                p = _core.Mt2dProblem(m.x_nodes * 1e3, m.z_nodes * 1e3, m.n_air, st * 1e3)
+                self._bands.append((idx, m, p))
 
     @property
     def n_unknowns(self) -> tuple[int, int]:
-        """Number of unknowns of the (TE, TM) systems."""
-        return self._p.n_unknowns(0), self._p.n_unknowns(1)
+        """Number of unknowns of the (TE, TM) systems (the largest band's with band meshes)."""
+        return (
+            max(p.n_unknowns(0) for _, _, p in self._bands),
+            max(p.n_unknowns(1) for _, _, p in self._bands),
+        )
 
     @property
     def factor_nnz(self) -> tuple[int, int]:
-        """Non-zeros of the strictly lower LDLᵀ factors of the (TE, TM) systems."""
-        return self._p.factor_nnz(0), self._p.factor_nnz(1)
+        """Non-zeros of the strictly lower LDLᵀ factors of the (TE, TM) systems (the largest
+        band's with band meshes)."""
+        return (
+            max(p.factor_nnz(0) for _, _, p in self._bands),
+            max(p.factor_nnz(1) for _, _, p in self._bands),
+        )
 
-    def _mesh_resistivity(self, resistivity: Any) -> NDArray[np.float64]:
+    def band_summary(self) -> list[dict[str, Any]]:
+        """Per band (mesh) in use: frequency range (Hz), number of frequencies, mesh nodes
+        (x, z), unknowns, factor non-zeros and complex multiply-adds per factorisation, each
+        for (TE, TM)."""
+        out = []
+        for idx, m, p in self._bands:
+            f = self.frequencies[idx]
+            out.append(
+                {
+                    "f_min": float(f.min()),
+                    "f_max": float(f.max()),
+                    "n_frequencies": int(idx.size),
+                    "nodes": (int(m.x_nodes.size), int(m.z_nodes.size)),
+                    "depth_km": float(m.z_nodes[-1]),
+                    "unknowns": (p.n_unknowns(0), p.n_unknowns(1)),
+                    "factor_nnz": (p.factor_nnz(0), p.factor_nnz(1)),
+                    "factor_ops": (p.factor_ops(0), p.factor_ops(1)),
+                }
+            )
+        return out
+
+    def _model(self, resistivity: Any) -> NDArray[np.float64]:
         rho = as_float_array("resistivity", resistivity)
         if rho.shape != self.mesh.model_shape:
             raise ValueError(
@@ -201,7 +263,7 @@ class Forward2D:
                 f"(depth rows, columns), got {rho.shape}"
             )
         _check_positive_nd("resistivity", rho)
-        return np.ascontiguousarray(rho.ravel()[self.mesh.cell_map])
+        return rho.ravel()
 
     def _result(self, zte: NDArray, ztm: NDArray) -> MT2DResult:
         f = self.frequencies
@@ -223,8 +285,17 @@ class Forward2D:
             TE and TM apparent resistivity (Ω·m), phase (degrees) and impedance (ohm), each of
             shape (n_frequencies, n_stations).
         """
-        rho = self._mesh_resistivity(resistivity)
-        zte, ztm = self._p.forward(rho, self.frequencies, self.n_threads or None)
+        rho = self._model(resistivity)
+        shape = (self.frequencies.size, self.stations.size)
+        zte = np.empty(shape, dtype=np.complex128)
+        ztm = np.empty(shape, dtype=np.complex128)
+        for idx, m, p in self._bands:
+            a, b = p.forward(
+                np.ascontiguousarray(rho[m.cell_map]),
+                self.frequencies[idx],
+                self.n_threads or None,
+            )
+            zte[idx], ztm[idx] = a, b
         return self._result(zte, ztm)
 
     def misfit_and_gradient(
@@ -255,7 +326,7 @@ class Forward2D:
         result : MT2DResult
             The forward response at ``resistivity``.
         """
-        rho = self._mesh_resistivity(resistivity)
+        rho = self._model(resistivity)
         shape = (2, self.frequencies.size, self.stations.size, 2)
         obs = as_float_array("observed", observed)
         w = as_float_array("weights", weights)
@@ -266,12 +337,20 @@ class Forward2D:
         if not np.all(np.isfinite(obs)):
             idx = np.unravel_index(int(np.flatnonzero(~np.isfinite(obs))[0]), obs.shape)
             raise ValueError(f"observed must be finite; found {obs[idx]} at index {idx}")
-        misfit, grad_mesh, zte, ztm = self._p.misfit_gradient(
-            rho, self.frequencies, obs, w, self.n_threads or None
-        )
-        grad = np.bincount(
-            self.mesh.cell_map.ravel(),
-            weights=grad_mesh.ravel(),
-            minlength=int(np.prod(self.mesh.model_shape)),
-        ).reshape(self.mesh.model_shape)
-        return float(misfit), grad.astype(np.float64), self._result(zte, ztm)
+        n_model = int(np.prod(self.mesh.model_shape))
+        misfit = 0.0
+        grad = np.zeros(n_model)
+        zte = np.empty(shape[1:3], dtype=np.complex128)
+        ztm = np.empty(shape[1:3], dtype=np.complex128)
+        for idx, m, p in self._bands:
+            phi, grad_mesh, a, b = p.misfit_gradient(
+                np.ascontiguousarray(rho[m.cell_map]),
+                self.frequencies[idx],
+                np.ascontiguousarray(obs[:, idx]),
+                np.ascontiguousarray(w[:, idx]),
+                self.n_threads or None,
+            )
+            misfit += phi
+            grad += np.bincount(m.cell_map.ravel(), weights=grad_mesh.ravel(), minlength=n_model)
+            zte[idx], ztm[idx] = a, b
+        return float(misfit), grad.reshape(self.mesh.model_shape), self._result(zte, ztm)

