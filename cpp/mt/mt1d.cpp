@@ -26,6 +26,48 @@ cplx tanh_safe(cplx z) noexcept {
   return {sh / den, s2 / den};
 }
 
+namespace {
+
+/// tanh(x (1 + i)) for 0 <= x < 0.07 by the odd Taylor series (7 terms, truncation < 2e-17
+/// relative); with u = x^2, z^2 = 2 i u makes the series' real and imaginary parts separate
+/// polynomials in u.
+inline void tanh_series(double x, double& tr, double& ti) noexcept {
+  const double u = x * x, u2 = u * u;
+  // P(w) = 1 - w/3 + 2w^2/15 - 17w^3/315 + 62w^4/2835 - 1382w^5/155925 + 21844w^6/6081075
+  const double pr = 1.0 + u2 * (-8.0 / 15.0 + u2 * (992.0 / 2835.0 - u2 * (1398016.0 / 6081075.0)));
+  const double pi_ = u * (-2.0 / 3.0 + u2 * (136.0 / 315.0 - u2 * (44224.0 / 155925.0)));
+  tr = x * (pr - pi_);  // tanh = z P, z = x (1 + i)
+  ti = x * (pr + pi_);
+}
+
+/// tanh(x (1 + i)) for real x >= 0, the only argument the batched recursion needs. Small x
+/// (below 0.56, about 40 % of the calls over 1e-4-1e3 Hz) avoid the three transcendental
+/// calls of tanh_safe: the series at x / 2^d < 0.07, then d <= 3 doublings
+/// tanh 2y = 2 tanh y / (1 + tanh^2 y), which are well conditioned for |tanh y| < 0.6.
+inline void tanh_diagonal(double x, double& tr, double& ti) noexcept {
+  if (x >= 0.56) {
+    const cplx t = tanh_safe(cplx(x, x));
+    tr = t.real();
+    ti = t.imag();
+    return;
+  }
+  int d = 0;
+  while (x >= 0.07) {
+    x *= 0.5;
+    ++d;
+  }
+  tanh_series(x, tr, ti);
+  for (; d > 0; --d) {
+    const double nr = 1.0 + tr * tr - ti * ti, ni = 2.0 * tr * ti;  // 1 + t^2
+    const double inv = 2.0 / (nr * nr + ni * ni);
+    const double r = (tr * nr + ti * ni) * inv, i = (ti * nr - tr * ni) * inv;
+    tr = r;
+    ti = i;
+  }
+}
+
+}  // namespace
+
 cplx impedance_1d(double omega, const double* rho, const double* thick_m,
                   std::size_t n_layers) noexcept {
   const cplx iwm(0.0, omega * mu0);
@@ -49,7 +91,6 @@ void forward_1d_batch(const double* freq, std::size_t n_freq, const double* rho,
   // With e^{+i omega t}, zeta_j = sqrt(omega mu0 rho_j) e^{i pi/4} and
   // k_j h_j = sqrt(omega mu0 / rho_j) h_j e^{i pi/4}: only real square roots are needed, and
   // they factor into a per-frequency sqrt(omega mu0) times per-layer constants.
-  const cplx e45(std::sqrt(0.5), std::sqrt(0.5));
   std::vector<double> sqwm(n_freq);
   for (std::size_t f = 0; f < n_freq; ++f) sqwm[f] = std::sqrt(2.0 * pi * freq[f] * mu0);
   // Models are handed out in chunks so that tiny models do not pay one atomic per model.
@@ -71,23 +112,32 @@ void forward_1d_batch(const double* freq, std::size_t n_freq, const double* rho,
         // Z / e^{i pi/4}: the recursion is homogeneous in the common phase factor.
         // Plain real arithmetic: std::complex's / and * carry inf/NaN recovery paths
         // (__divdc3) that cost more than the recursion itself; all values here are finite.
-        double zr = a * sr[n_layers - 1], zi = 0.0;
-        for (std::size_t jj = n_layers - 1; jj-- > 0;) {
+        // A layer thicker than 20 skin depths has tanh(k h) = 1 to double precision, which
+        // makes the impedance at its top its own zeta whatever lies below: start there.
+        std::size_t top = n_layers - 1;
+        for (std::size_t j = 0; j + 1 < n_layers; ++j)
+          if (a * xh[j] > 20.0) {
+            top = j;
+            break;
+          }
+        double zr = a * sr[top], zi = 0.0;
+        for (std::size_t jj = top; jj-- > 0;) {
           const double zeta = a * sr[jj];
           const double x = a * xh[jj];
-          const cplx t = tanh_safe(cplx(x, x));
-          const double tr = t.real(), ti = t.imag();
+          double tr, ti;
+          tanh_diagonal(x, tr, ti);
           const double nr = zeta * (zr + zeta * tr), ni = zeta * (zi + zeta * ti);
           const double dr = zeta + zr * tr - zi * ti, di = zr * ti + zi * tr;
           const double inv = 1.0 / (dr * dr + di * di);
           zr = (nr * dr + ni * di) * inv;
           zi = (ni * dr - nr * di) * inv;
         }
-        const cplx z = cplx(zr, zi) * e45;
+        // Z = (zr + i zi) e^{i pi/4}; its phase is that of (zr, zi) plus 45 deg, and the
+        // 1-D impedance phase lies in (0, 90) deg, so no wrap-around can occur.
         const std::size_t o = m * n_freq + f;
-        Z[o] = z;
-        rho_a[o] = std::norm(z) / (a * a);
-        phase_deg[o] = std::atan2(z.imag(), z.real()) * (180.0 / pi);
+        Z[o] = cplx((zr - zi) * std::sqrt(0.5), (zr + zi) * std::sqrt(0.5));
+        rho_a[o] = (zr * zr + zi * zi) / (a * a);
+        phase_deg[o] = std::atan2(zi, zr) * (180.0 / pi) + 45.0;
       }
     }
   });
