@@ -133,11 +133,11 @@ void forward_1d_batch(const double* freq, std::size_t n_freq, const double* rho,
           zi = (ni * dr - nr * di) * inv;
         }
         // Z = (zr + i zi) e^{i pi/4}; its phase is that of (zr, zi) plus 45 deg, and the
-        // 1-D impedance phase lies in (0, 90) deg, so no wrap-around can occur.
+        // 1-D impedance phase lies in (0, 90) deg: (zr, zi) is within 45 deg of the real axis.
         const std::size_t o = m * n_freq + f;
         Z[o] = cplx((zr - zi) * std::sqrt(0.5), (zr + zi) * std::sqrt(0.5));
         rho_a[o] = (zr * zr + zi * zi) / (a * a);
-        phase_deg[o] = std::atan2(zi, zr) * (180.0 / pi) + 45.0;
+        phase_deg[o] = std::atan(zi / zr) * (180.0 / pi) + 45.0;  // zr > |zi| here
       }
     }
   });
