@@ -100,6 +100,11 @@ def main() -> None:
     ap.add_argument("--chunk", type=int, default=5000)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--workers", type=int, default=None)
+    ap.add_argument(
+        "--no-processes",
+        action="store_true",
+        help="embedded cluster of worker threads in this process (not processes)",
+    )
     ap.add_argument("--out", default=None, help="store path (default: a temporary directory)")
     ap.add_argument("--raw-chunks", type=int, default=10, help="chunks timed for the raw kernel")
     ap.add_argument("--keep", action="store_true", help="keep the store")
@@ -129,7 +134,8 @@ def main() -> None:
     if Path(out).exists():
         shutil.rmtree(out)
     task = make_task(args.task)
-    summary = generate(task, args.n, out, chunk=args.chunk, seed=args.seed, workers=args.workers)
+    summary = generate(task, args.n, out, chunk=args.chunk, seed=args.seed, workers=args.workers,
+                       processes=not args.no_processes)  # fmt: skip
     print(summary)
     w = args.workers or CORES
     busy = sum(summary.worker_s.values())

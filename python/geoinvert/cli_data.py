@@ -43,7 +43,10 @@ def generate(
     workers: int | None = typer.Option(None, "--workers", help="Embedded-cluster workers."),
     threads: int | None = typer.Option(None, "--threads", help="Threads per kernel call."),
     processes: bool = typer.Option(
-        True, "--processes/--no-processes", help="Embedded cluster: worker processes or threads."
+        False,
+        "--processes/--no-processes",
+        help="Embedded cluster: worker processes, or worker threads in this process (default; "
+        "the kernels release the GIL).",
     ),
     resume: bool = typer.Option(False, "--resume", help="Finish an interrupted store."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing store."),

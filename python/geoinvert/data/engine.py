@@ -87,7 +87,7 @@ class GenerationSummary:
 
 
 def default_workers() -> int:
-    """Worker processes of the embedded cluster: one per core (kernels then run 1 thread)."""
+    """Workers of the embedded cluster: one per core (kernels then run 1 thread)."""
     return max(1, os.cpu_count() or 1)
 
 
@@ -146,7 +146,7 @@ def generate(
     scheduler: str | None = None,
     workers: int | None = None,
     threads: int | None = None,
-    processes: bool = True,
+    processes: bool = False,
     resume: bool = False,
     overwrite: bool = False,
     retries: int = 2,
@@ -176,7 +176,10 @@ def generate(
         Threads per forward-kernel call (default ``cores // workers`` for the embedded cluster,
         1 on an existing cluster).
     processes : bool
-        Embedded cluster with worker processes (True) or threads in this process (False).
+        Embedded cluster with worker processes (True) or worker threads in this process (False,
+        the default: the kernels release the GIL, and two kernels in one process ran 5 % faster
+        than in two processes on the 2-core machine, engine overhead 5.6 % vs 17-35 % of the raw
+        kernel's time; benchmarks/README.md, "Data generation").
     resume : bool
         Continue an existing store: only chunks without a valid marker are (re)generated.
     overwrite : bool
@@ -194,7 +197,7 @@ def generate(
 
     Notes
     -----
-    With the default embedded cluster of worker *processes*, a script that calls this function
+    With an embedded cluster of worker *processes*, a script that calls this function
     must do so under ``if __name__ == "__main__":`` (Python's spawn start method re-imports the
     main module in each worker).
     """
