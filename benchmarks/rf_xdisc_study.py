@@ -27,7 +27,6 @@ import json
 import logging
 import math
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -46,8 +45,7 @@ FAMILIES = ("ak135", "iasp91", "prem")
 def make_prior(families: tuple[str, ...], lehmann: bool):
     from geoinvert.earth.priors import RFPrior
 
-    p = RFPrior(backgrounds=families)
-    return p if lehmann else replace(p, p_lehmann=0.0)
+    return RFPrior(backgrounds=families, p_lehmann=0.5 if lehmann else 0.0)
 
 
 def compute(prior, params: np.ndarray, slowness=SLOWNESS, n_threads: int = 2) -> np.ndarray:

@@ -517,9 +517,13 @@ class RFPrior:
         Ray parameter in s/km (default 0.04-0.08).
     p_lehmann : float
         Probability of a Lehmann-like (220-km-type) discontinuity above the X window (default
-        0.5). Background-family randomisation: PREM has a 5 % Vs jump at 220 km (AK135 and
-        IASP91 have none), whose Ps (~23 s at 0.06 s/km) lies next to the X window; a classifier
-        trained without such converters takes it for an X. 0 gives the session-1 prior.
+        0: the session-1 prior). Background-family randomisation: PREM has a 5.1 % Vs jump at
+        220 km (AK135 and IASP91 have none) whose Ps (~24 s at 0.06 s/km, ~7 % of the radial P
+        peak, as strong as a median X) lies next to the X window. Measured
+        (benchmarks/rf_xdisc_study.py, train AK135+IASP91, test PREM): a classifier that pools
+        globally over time takes it for an X whatever it was trained on, one with
+        ``time_bins > 1`` (:mod:`geoinvert.nn.rf_cnn`) does not, and training with
+        ``p_lehmann = 0.5`` changed its PREM accuracy by less than the run-to-run scatter.
     lehmann_depth : (float, float)
         Its depth in km (default 170-240, kept 10 km above the X window).
     lehmann_dlnvs : (float, float)
@@ -541,7 +545,7 @@ class RFPrior:
     p_sharp: float = 0.5
     x_width: tuple[float, float] = (2.0, 10.0)
     slowness: tuple[float, float] = (0.04, 0.08)
-    p_lehmann: float = 0.5
+    p_lehmann: float = 0.0
     lehmann_depth: tuple[float, float] = (170.0, 240.0)
     lehmann_dlnvs: tuple[float, float] = (0.01, 0.06)
 
