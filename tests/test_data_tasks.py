@@ -46,6 +46,31 @@ def test_rf_models_follow_the_parameters():
     assert np.all(b["targets"][~present, 1:] == 0)
 
 
+def test_rf_lehmann_discontinuity_is_a_jump_at_its_depth_and_nothing_below():
+    """A Lehmann-like discontinuity: Vs jumps by 1/(1 - dlnvs) at its depth (bottom of a
+    linear low-velocity zone over the 100 km above it); below it the model is unchanged."""
+    task = RFTask()
+    names = task.param_names
+    p = task.sample(np.random.default_rng(3), 1)["params"][0].copy()
+    p[names.index("background")] = 0  # ak135
+    p[names.index("x_present")] = 0
+    p[names.index("moho_depth")] = 35.0
+    p[names.index("lehmann_depth")] = 205.0  # also a layer boundary when absent
+    on, off = p.copy(), p.copy()
+    on[names.index("lehmann_present")], off[names.index("lehmann_present")] = 1, 0
+    on[names.index("lehmann_dlnvs")] = 0.05
+    (t1, _, vs1, _), (t0, _, vs0, _) = (task.models(v[None, :]) for v in (on, off))
+    z1 = np.cumsum(t1[0]) - t1[0]  # layer tops
+    z0 = np.cumsum(t0[0]) - t0[0]
+    i = np.flatnonzero(np.isclose(z1, 205.0))[0]  # the layer starting at the discontinuity
+    assert vs1[0, i] / vs1[0, i - 1] > 1.04  # 5 % jump, minus the reference gradient
+    below1 = vs1[0][(z1 >= 210.0) & (t1[0] > 0)]
+    below0 = vs0[0][(z0 >= 210.0) & (t0[0] > 0)]
+    np.testing.assert_array_equal(below1, below0)
+    above = (z1 < 100.0) & (z1 >= 40.0)  # above the low-velocity zone: unchanged
+    np.testing.assert_array_equal(vs1[0][above], vs0[0][(z0 < 100.0) & (z0 >= 40.0)])
+
+
 @pytest.mark.skipif(receiver_function is None, reason="geoinvert.rf not in this build")
 def test_rf_x_discontinuity_ps_arrives_at_its_delay_time():
     """The RF difference with/without the X-discontinuity peaks at the Ps delay of its depth."""

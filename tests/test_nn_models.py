@@ -49,6 +49,8 @@ def test_mlp_and_ensemble():
         MLP(21, 1, (8,)),
         RFCNN1D(channels=(4, 8), aux_depth=True),
         RFCNN2D(channels=(4, 8)),
+        RFCNN1D(channels=(4, 8), time_bins=6, aux_depth=True),
+        RFCNN2D(channels=(4, 8), time_bins=4),
         MTUNet(4, width=1 / 16),
         DeepEnsemble([MLP(3, 1, (4,)), MLP(3, 1, (5,))]),
     ],
@@ -67,6 +69,24 @@ def test_rf_cnn_shapes():
     assert RFCNN2D(aux_depth=True)(img).shape == (3, 2)
     with pytest.raises(ValueError, match="x: expected shape"):
         RFCNN1D()(torch.randn(2, 1, 1, 10))
+
+
+def test_rf_cnn_time_bins_see_where_a_pulse_is():
+    """time_bins=1 (global pooling) cannot tell a pulse at one time from the same pulse
+    elsewhere (away from the edges); time_bins > 1 can."""
+    torch.manual_seed(0)
+    x = torch.zeros(2, 256)
+    x[0, 60] = x[1, 188] = 1.0  # the same spike, shifted by 128 samples (a multiple of 2**4)
+    glob = RFCNN1D(channels=(4, 8, 8, 8)).eval()
+    binned = RFCNN1D(channels=(4, 8, 8, 8), time_bins=8).eval()
+    with torch.no_grad():
+        g, b = glob(x)[:, 0], binned(x)[:, 0]
+    assert torch.allclose(g[0], g[1], atol=1e-6)
+    assert not torch.allclose(b[0], b[1], atol=1e-4)
+    assert binned.features(x).shape == (2, 8 * 8)
+    assert RFCNN2D(channels=(4, 8), time_bins=3)(torch.randn(2, 40, 5)).shape == (2, 1)
+    with pytest.raises(ValueError, match="time_bins"):
+        RFCNN1D(time_bins=0)
 
 
 def test_freeze_early_layers_keeps_weights_and_bn_stats():

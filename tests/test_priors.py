@@ -122,8 +122,16 @@ def test_rf_params():
     lab = s.label
     assert lab.shape == (4000, 3) and np.isnan(lab[present == 0, 1:]).all()
     assert set(np.unique(s.column("background"))) == {0.0, 1.0, 2.0}
+    assert not s.column("lehmann_present").any()  # default p_lehmann = 0
+    s1 = sample_rf_params(np.random.default_rng(5), 4000, RFPrior(p_lehmann=0.5))
+    assert 0.45 < s1.column("lehmann_present").mean() < 0.55
+    assert np.all((s1.column("lehmann_depth") >= 170) & (s1.column("lehmann_depth") < 250))
+    # the Lehmann columns are drawn last: the other columns do not depend on p_lehmann
+    np.testing.assert_array_equal(s1.params[:, :-3], s.params[:, :-3])
     with pytest.raises(ValueError, match="backgrounds"):
         RFPrior(backgrounds=("ak135", "mars"))
+    with pytest.raises(ValueError, match="p_lehmann"):
+        RFPrior(p_lehmann=1.5)
 
 
 def test_prem_based_crust() -> None:

@@ -207,7 +207,6 @@ def train_rf(
         trainer=_trainer_options(gpus, nodes),
         ckpt_path=resume,
         prior=td.attrs.get("config"),
-        normalization=td.normalization,
         **_epochs(epochs),
     )
     save_model(out, module, extra=_store_summary(data, td.attrs))

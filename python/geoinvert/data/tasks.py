@@ -491,13 +491,14 @@ class RFTask(Task):
     Model construction (from the :class:`~geoinvert.earth.priors.RFPrior` parameters): the
     reference model (AK135, IASP91 or PREM, tabulated by :func:`geoinvert.earth.load_reference`)
     is layered on a fixed 10-km grid down to ``max_depth`` (half-space below), with extra layer
-    boundaries at the Moho and at 5 nodes across the X-discontinuity ramp; each layer takes the
-    reference value at its mid-depth. The reference crust is replaced by one layer of the drawn
-    thickness, Vs and Vp/Vs, density from Brocher (2005). Below the Moho, Vs is scaled by
-    ``1 + dlnvs`` of its perturbation zone (Vp by 0.5×, density by 0.3× that) and, when an
-    X-discontinuity is present, by ``1 + x_dlnvs`` everywhere below it (a step, or a linear ramp
-    over ``x_width`` km; Vp 0.5×, density 0.3×). Zero-thickness layers are moved above the
-    half-space.
+    boundaries at the Moho, the Lehmann-like depth and at 5 nodes across the X-discontinuity
+    ramp; each layer takes the reference value at its mid-depth. The reference crust is
+    replaced by one layer of the drawn thickness, Vs and Vp/Vs, density from Brocher (2005).
+    Below the Moho, Vs is scaled by ``1 + dlnvs`` of its perturbation zone (Vp by 0.5×,
+    density by 0.3× that), by the low-velocity zone above a Lehmann-like discontinuity when one
+    is drawn, and, when an X-discontinuity is present, by ``1 + x_dlnvs`` everywhere below it
+    (a step, or a linear ramp over ``x_width`` km; Vp 0.5×, density 0.3×). Zero-thickness
+    layers are moved above the half-space.
 
     ``inputs`` = (n_samples,) radial receiver function from :func:`geoinvert.rf.receiver_function`
     (Earth flattening on, direct P at ``shift`` s, ``dt`` s sampling, Gaussian ``gaussian``) at
@@ -556,7 +557,13 @@ class RFTask(Task):
         ramp = col["x_depth"][:, None] + col["x_width"][:, None] * np.linspace(0, 1, 5)[None, :]
         nodes = np.sort(
             np.concatenate(
-                [np.broadcast_to(grid, (n, grid.size)), col["moho_depth"][:, None], ramp], 1
+                [
+                    np.broadcast_to(grid, (n, grid.size)),
+                    col["moho_depth"][:, None],
+                    col["lehmann_depth"][:, None],
+                    ramp,
+                ],
+                1,
             ),
             axis=1,
         )
@@ -592,6 +599,11 @@ class RFTask(Task):
         k = np.clip(np.searchsorted(knots, zc, side="right") - 1, 0, knots.size - 2)
         t = (zc - knots[k]) / (knots[k + 1] - knots[k])
         d = np.take_along_axis(vals, k, 1) * (1 - t) + np.take_along_axis(vals, k + 1, 1) * t
+        # Lehmann-like discontinuity: the bottom of a low-velocity zone whose perturbation falls
+        # linearly to -dlnvs over the 100 km above it; zero below (see RFPrior.p_lehmann)
+        ld = col["lehmann_depth"][:, None]
+        lz = np.clip((mid - (ld - 100.0)) / 100.0, 0.0, 1.0) * (mid < ld)
+        d = (1 + d) * (1 - lz * (col["lehmann_present"] * col["lehmann_dlnvs"])[:, None]) - 1
         w = col["x_width"][:, None]
         xd = col["x_depth"][:, None]
         with np.errstate(divide="ignore", invalid="ignore"):

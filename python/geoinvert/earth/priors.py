@@ -562,6 +562,22 @@ class RFPrior:
         Gradient width in km when not sharp (default 2-10).
     slowness : (float, float)
         Ray parameter in s/km (default 0.04-0.08).
+    p_lehmann : float
+        Probability of a Lehmann-like (220-km-type) discontinuity above the X window (default
+        0: the session-1 prior). Background-family randomisation: PREM has a 5.1 % Vs jump at
+        220 km (AK135 and IASP91 have none) whose Ps (~24 s at 0.06 s/km, ~7 % of the radial P
+        peak, as strong as a median X) lies next to the X window. Measured
+        (benchmarks/rf_xdisc_study.py, train AK135+IASP91, test PREM): a classifier that pools
+        globally over time takes it for an X whatever it was trained on, one with
+        ``time_bins > 1`` (:mod:`geoinvert.nn.rf_cnn`) does not, and training with
+        ``p_lehmann = 0.5`` changed its PREM accuracy by less than the run-to-run scatter.
+    lehmann_depth : (float, float)
+        Its depth in km (default 170-240, kept 10 km above the X window).
+    lehmann_dlnvs : (float, float)
+        Its relative Vs jump (default 1-6 %; PREM's 220 km is 5.1 %). It is the top of a
+        low-velocity zone: the perturbation decreases linearly from 0 at ``depth - 100`` km to
+        ``-dlnvs`` at the depth and is 0 below (Vp 0.5x, density 0.3x), so the model below it
+        is unchanged and the jump adds no other converter.
     """
 
     backgrounds: tuple[str, ...] = RF_BACKGROUNDS
@@ -576,12 +592,15 @@ class RFPrior:
     p_sharp: float = 0.5
     x_width: tuple[float, float] = (2.0, 10.0)
     slowness: tuple[float, float] = (0.04, 0.08)
+    p_lehmann: float = 0.0
+    lehmann_depth: tuple[float, float] = (170.0, 240.0)
+    lehmann_dlnvs: tuple[float, float] = (0.01, 0.06)
 
     def __post_init__(self) -> None:
         unknown = set(self.backgrounds) - set(RF_BACKGROUNDS)
         if unknown:
             raise ValueError(f"backgrounds: unknown reference model(s) {sorted(unknown)}")
-        for name in ("p_x", "p_sharp"):
+        for name in ("p_x", "p_sharp", "p_lehmann"):
             v = getattr(self, name)
             if not 0.0 <= v <= 1.0:
                 raise ValueError(f"{name} must be a probability, got {v}")
@@ -591,6 +610,7 @@ class RFPrior:
         names = ["background", "moho_depth", "crust_vs", "crust_vpvs"]
         names += [f"mantle_dlnvs{i}" for i in range(len(self.mantle_zones))]
         names += ["x_present", "x_depth", "x_dlnvs", "x_width", "slowness"]
+        names += ["lehmann_present", "lehmann_depth", "lehmann_dlnvs"]
         return names
 
     def to_dict(self) -> dict[str, Any]:
@@ -648,5 +668,9 @@ def sample_rf_params(rng: np.random.Generator, n: int, prior: RFPrior | None = N
     sharp = rng.random(n) < p.p_sharp
     xw = np.where(sharp, 0.0, rng.uniform(*p.x_width, size=n))
     slow = rng.uniform(*p.slowness, size=n)
-    params = np.column_stack([bg, moho, vs, vpvs, dlnvs, present, xd, xj, xw, slow])
+    # drawn last, so the columns above are the same draws as without them
+    lp = (rng.random(n) < p.p_lehmann).astype(np.float64)
+    ld = rng.uniform(*p.lehmann_depth, size=n)
+    lj = rng.uniform(*p.lehmann_dlnvs, size=n)
+    params = np.column_stack([bg, moho, vs, vpvs, dlnvs, present, xd, xj, xw, slow, lp, ld, lj])
     return RFSamples(params, p.param_names)

@@ -6,10 +6,15 @@ Two input forms:
 * :class:`RFCNN2D` -- station-stacked RF images, shape (n, n_time, n_bins) or
   (n, 1, n_time, n_bins), with bins in slowness (s/km) or back-azimuth (degrees).
 
-Both are stacks of [conv → batch norm → ReLU → max-pool] blocks, global average pooling and two
-heads: a binary logit (X discontinuity present) and, when ``aux_depth=True``, a regression of the
+Both are stacks of [conv → batch norm → ReLU → max-pool] blocks, average pooling over
+``time_bins`` equal time windows (1 = global pooling, translation-invariant) and two heads: a
+binary logit (X discontinuity present) and, when ``aux_depth=True``, a regression of the
 (normalised) depth of X in km. ``forward`` returns a tensor of shape (n, 1) or (n, 2): column 0 the
 logit, column 1 the depth.
+
+``time_bins > 1`` keeps where along the time axis a feature lies: with global pooling the network
+sees *that* a positive converted phase exists but not *when*, so it cannot tell a Ps from the X
+window (27-37 s) from one of a 220-km discontinuity (~23 s) or a crustal multiple.
 
 Transfer learning (pre-train on synthetics, fine-tune on a small labelled set):
 :func:`freeze_early_layers` freezes the first blocks (weights and batch-norm statistics);
@@ -39,6 +44,7 @@ class _RFCNN(nn.Module):
         hidden: int = 64,
         dropout: float = 0.2,
         aux_depth: bool = False,
+        time_bins: int = 1,
     ) -> None:
         super().__init__()
         conv = nn.Conv1d if self.dim == 1 else nn.Conv2d
@@ -53,7 +59,10 @@ class _RFCNN(nn.Module):
             "hidden": int(hidden),
             "dropout": float(dropout),
             "aux_depth": bool(aux_depth),
+            "time_bins": int(time_bins),
         }
+        if int(time_bins) < 1:
+            raise ValueError(f"time_bins must be >= 1, got {time_bins}")
         blocks = []
         c_in = int(in_channels)
         for c in channels:
@@ -67,15 +76,17 @@ class _RFCNN(nn.Module):
             )
             c_in = int(c)
         self.blocks = nn.ModuleList(blocks)
-        self.pool = nn.AdaptiveAvgPool1d(1) if self.dim == 1 else nn.AdaptiveAvgPool2d(1)
+        nb = int(time_bins)
+        self.pool = nn.AdaptiveAvgPool1d(nb) if self.dim == 1 else nn.AdaptiveAvgPool2d((nb, 1))
+        n_feat = c_in * nb
         self.classifier = nn.Sequential(
-            nn.Linear(c_in, hidden),
+            nn.Linear(n_feat, hidden),
             nn.ReLU(inplace=True),
             nn.Dropout(dropout),
             nn.Linear(hidden, 1),
         )
         self.depth_head = (
-            nn.Sequential(nn.Linear(c_in, hidden), nn.ReLU(inplace=True), nn.Linear(hidden, 1))
+            nn.Sequential(nn.Linear(n_feat, hidden), nn.ReLU(inplace=True), nn.Linear(hidden, 1))
             if aux_depth
             else None
         )
@@ -100,7 +111,7 @@ class _RFCNN(nn.Module):
         return x
 
     def features(self, x: Tensor) -> Tensor:
-        """Globally pooled features, shape (n, channels[-1])."""
+        """Pooled features, shape (n, channels[-1] * time_bins)."""
         x = self._shape(x)
         for b in self.blocks:
             x = b(x)

@@ -54,6 +54,7 @@ def fit_rf_classifier(
     image: bool = False,
     aux_depth: bool = True,
     channels: Sequence[int] = (16, 32, 64, 64),
+    time_bins: int = 16,
     epochs: int = 30,
     batch_size: int = 128,
     lr: float = 1e-3,
@@ -69,14 +70,17 @@ def fit_rf_classifier(
 ) -> RFClassifierModule:
     """Train a 1-D (``image=False``) or 2-D CNN X-discontinuity classifier (pre-training stage).
 
-    ``**meta``: ``prior`` (stored in the artefact).
+    ``time_bins``: pooling windows along time (see :mod:`geoinvert.nn.rf_cnn`; 1 = global
+    pooling, which cannot tell when a converted phase arrives). ``normalization`` defaults to
+    :func:`rf_normalization` (one global input scale; a per-time-sample scale computed on clean
+    traces blows noise up at late times). ``**meta``: ``prior`` (stored in the artefact).
     """
     pl.seed_everything(seed, workers=True, verbose=False)
     train_ds, val_ds = prepare_data(train_data, val_data, seed=seed)
     norm = normalization or rf_normalization(train_ds)
     if network is None:
         cls = RFCNN2D if image else RFCNN1D
-        network = cls(channels=channels, aux_depth=aux_depth)
+        network = cls(channels=channels, aux_depth=aux_depth, time_bins=time_bins)
     module = RFClassifierModule(
         network,
         norm,
