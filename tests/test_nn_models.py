@@ -145,6 +145,23 @@ def test_unet_other_grids():
         net(torch.randn(1, 3, 60, 121))
 
 
+def test_unet_frequency_orientation():
+    """high_frequency_first = the same network on the frequency-reversed input; old artefact
+    records (no key) rebuild with the old orientation."""
+    torch.manual_seed(0)
+    new = MTUNet(4, width=1 / 16).eval()
+    old = MTUNet(4, width=1 / 16, high_frequency_first=False).eval()
+    old.load_state_dict(new.state_dict())
+    x = torch.randn(2, 4, 60, 121)
+    with torch.no_grad():
+        torch.testing.assert_close(new(x), old(x.flip(-2)))
+        assert not torch.allclose(new(x), old(x))
+    rec = architecture_record(new)
+    assert build_network(rec).high_frequency_first
+    del rec["high_frequency_first"]
+    assert not build_network(rec).high_frequency_first
+
+
 def test_unet_full_width_channels():
     net = MTUNet(2)  # the study's widths; only instantiate (a forward pass is too slow here)
     assert [b[0].out_channels for b in net.down] == [64, 128, 256, 512, 1024]

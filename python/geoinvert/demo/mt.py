@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from ..train.augment import MTImpedanceNoise, mt_noise_sigma
 from .common import generate_store, trainer_options
 from .scales import Scale
 from .steps import StepRunner
@@ -35,7 +36,7 @@ MT_FREQUENCIES = {"ci": 8, "small": 20, "full": 60}
 #: Relative impedance noise of the synthetic "observations": 2.5 % of |Z| gives
 #: σ(log10 ρa) = 2·0.025/ln 10 = 0.0217 and σ(phase) = asin(0.025) = 1.43°.
 Z_NOISE = 0.025
-SIGMA = np.array([2 * Z_NOISE / np.log(10), np.degrees(np.arcsin(Z_NOISE))] * 2)
+SIGMA = mt_noise_sigma(Z_NOISE)
 #: NLCG trade-off and vertical smoothing weight (fixed, as in Rodi & Mackie's examples).
 LAM, ALPHA_Z = 3.0, 1.0
 #: Relative impedance error floor applied to the Paralana data.
@@ -55,16 +56,6 @@ def paralana_folder() -> Path | None:
         if c.is_dir() and any(c.glob("*.edi")):
             return c
     return None
-
-
-class _ChannelNoise:
-    """Training augmentation: Gaussian noise of σ = SIGMA per channel (physical units)."""
-
-    def __call__(self, x: Any) -> Any:
-        import torch
-
-        s = torch.as_tensor(SIGMA, dtype=x.dtype, device=x.device).view(1, 4, 1, 1)
-        return x + s * torch.randn_like(x)
 
 
 def _task(n_frequencies: int) -> Any:
@@ -120,7 +111,7 @@ def _train(folder: str, epochs: int, width: float, seed: int, gpus: int | None) 
         out_dir=folder_p / "runs" / "mt_unet",
         seed=seed,
         trainer=trainer,
-        input_noise=_ChannelNoise(),
+        input_noise=MTImpedanceNoise(Z_NOISE),
         **train.meta(),
     )
     train_s = time.perf_counter() - start

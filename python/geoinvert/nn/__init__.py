@@ -80,5 +80,6 @@ def build_network(record: dict[str, Any]) -> nn.Module:
     if arch == "rf_cnn2d":
         return RFCNN2D(**rec)
     if arch == "mt_unet":
+        rec.setdefault("high_frequency_first", False)  # artefacts from before the option
         return MTUNet(**rec)
     raise ValueError(f"record: unknown architecture {arch!r}")

@@ -9,6 +9,12 @@ phase in degrees, one mode) or C = 4 (TE and TM), normally 60 frequencies (1e-4 
 stations. Output: (n, 1, n_depth, n_x) log10 resistivity (log10 Ω·m), normally 60 depth cells ×
 121 columns.
 
+Orientation: the data tasks order frequencies ascending (row 0 = 1e-4 Hz, the deepest-sensing
+frequency) while the section's row 0 is the surface. A U-Net's skip connections carry features
+to the *same* image position, so with ``high_frequency_first=True`` (the default) the frequency
+axis is reversed on entry: row 0 becomes the highest frequency, which senses the shallowest rock,
+and depth then grows down both images as it does in a pseudo-section.
+
 Non-power-of-two sizes: the four pooling stages need sides divisible by 16, so the input is padded
 at the bottom/right by edge replication (60×121 → 64×128), the network runs on the padded grid
 and the output is cropped back to the input size. When ``out_shape`` differs from the input grid,
@@ -51,6 +57,10 @@ class MTUNet(nn.Module):
         The unscaled encoder widths.
     out_shape
         (n_depth, n_x) of the output grid; ``None`` = same as the input grid.
+    high_frequency_first
+        Reverse the frequency axis of the input (frequencies given ascending in Hz) so that the
+        highest frequency lies next to the surface row of the output (see the module notes).
+        Artefacts saved before this option existed load with ``False``.
     """
 
     architecture = "mt_unet"
@@ -62,6 +72,7 @@ class MTUNet(nn.Module):
         width: float = 1.0,
         base_channels: Sequence[int] = (64, 128, 256, 512, 1024),
         out_shape: tuple[int, int] | None = (60, 121),
+        high_frequency_first: bool = True,
     ) -> None:
         super().__init__()
         if in_channels < 1:
@@ -74,7 +85,9 @@ class MTUNet(nn.Module):
             "width": float(width),
             "base_channels": [int(c) for c in base_channels],
             "out_shape": None if out_shape is None else [int(v) for v in out_shape],
+            "high_frequency_first": bool(high_frequency_first),
         }
+        self.high_frequency_first = bool(high_frequency_first)
         self.in_channels = int(in_channels)
         self.out_shape = None if out_shape is None else (int(out_shape[0]), int(out_shape[1]))
         self.multiple = 2 ** (len(chans) - 1)
@@ -101,6 +114,8 @@ class MTUNet(nn.Module):
                 f"x: expected shape (n, {self.in_channels}, n_frequencies, n_stations), "
                 f"got {tuple(x.shape)}"
             )
+        if self.high_frequency_first:
+            x = x.flip(-2)
         h, w = x.shape[-2:]
         ph = (-h) % self.multiple
         pw = (-w) % self.multiple

@@ -1,4 +1,5 @@
-"""Training-time augmentation of receiver functions (torch): realistic noise and time jitter.
+"""Training-time augmentation (torch/numpy): receiver-function noise and time jitter; MT
+impedance noise and mirrored sections.
 
 Noise in real receiver functions is band-limited by the same Gaussian filter as the signal, so
 white noise is smoothed with the time-domain Gaussian of the filter (G(ω) = exp(−ω²/4a²) ⇔
@@ -10,11 +11,14 @@ to small onset-picking errors.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-import torch
-from torch import Tensor
+import numpy as np
 
-__all__ = ["rf_noise_augmentation"]
+if TYPE_CHECKING:  # torch is imported where a function runs (this module is torch-free to import)
+    from torch import Tensor
+
+__all__ = ["MTImpedanceNoise", "mirror_mt_sections", "mt_noise_sigma", "rf_noise_augmentation"]
 
 
 def rf_noise_augmentation(
@@ -38,6 +42,8 @@ def rf_noise_augmentation(
     max_shift : float
         Largest random time shift in s (circular shift; the trace ends are near zero).
     """
+    import torch
+
     half = int(max(3.0 / (gaussian * dt), 1))
     t = torch.arange(-half, half + 1, dtype=torch.float32) * dt
     kernel = torch.exp(-((gaussian * t) ** 2))
@@ -62,3 +68,61 @@ def rf_noise_augmentation(
         return out.reshape(shape)
 
     return augment
+
+
+def mt_noise_sigma(z_relative: float = 0.025, n_modes: int = 2) -> np.ndarray:
+    """Per-channel σ of [log10 ρa, phase] × modes for a relative impedance error ``z_relative``.
+
+    Gaussian noise of relative size ε on |Z| gives σ(log10 ρa) = 2ε/ln 10 (log10 Ω·m) and
+    σ(phase) = asin ε (degrees); e.g. ε = 0.025 → 0.0217 and 1.43°.
+    """
+    if not 0.0 <= z_relative < 1.0:
+        raise ValueError(f"z_relative: must lie in [0, 1), got {z_relative}")
+    return np.array([2 * z_relative / np.log(10), np.degrees(np.arcsin(z_relative))] * n_modes)
+
+
+class MTImpedanceNoise:
+    """``x -> x + noise`` for MT sections (batch, C, n_frequencies, n_stations), C = 2 or 4.
+
+    Channels [log10 ρa (log10 Ω·m), phase (degrees)] per mode get independent Gaussian noise of
+    :func:`mt_noise_sigma` ``(z_relative)``. A class rather than a closure so that it pickles
+    (data-loader workers, checkpoints).
+    """
+
+    def __init__(self, z_relative: float = 0.025) -> None:
+        self.z_relative = float(z_relative)
+        self._sigma = mt_noise_sigma(self.z_relative)
+
+    def __call__(self, x: Tensor) -> Tensor:
+        import torch
+
+        c = x.shape[1]
+        if c % 2:
+            raise ValueError(f"x: expected 2 channels per mode (log10 rho_a, phase), got {c}")
+        s = torch.as_tensor(self._sigma[:c], dtype=x.dtype, device=x.device).view(1, c, 1, 1)
+        return x + s * torch.randn_like(x)
+
+
+def mirror_mt_sections(inputs: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The sections mirrored about the profile centre (x → −x), appended to the originals.
+
+    A 2-D earth reflected about a vertical plane along strike has the same TE and TM impedances
+    at the reflected stations (E is a polar and H an axial vector: Ex/Hy and Ey/Hx keep their
+    sign), so a mirrored section is an exact new training example when the stations are placed
+    symmetrically, as the MT task's cell-centre stations are.
+
+    Parameters
+    ----------
+    inputs : ndarray (n, C, n_frequencies, n_stations)
+        Data sections; the station axis is last.
+    targets : ndarray (n, n_depth, n_x)
+        log10 resistivity (log10 Ω·m); the x axis is last.
+    """
+    if inputs.shape[0] != targets.shape[0]:
+        raise ValueError(
+            f"targets: {targets.shape[0]} sections for {inputs.shape[0]} input sections"
+        )
+    return (
+        np.concatenate([inputs, inputs[..., ::-1]]),
+        np.concatenate([targets, targets[..., ::-1]]),
+    )

@@ -36,6 +36,7 @@ def fit_mt_unet(
     val_data: Any = None,
     *,
     width: float = 0.125,
+    high_frequency_first: bool = True,
     out_shape: Sequence[int] | None = None,
     epochs: int = 50,
     batch_size: int = 8,
@@ -52,7 +53,8 @@ def fit_mt_unet(
 ) -> RegressionModule:
     """Train the MT U-Net (MSE on standardised log10 resistivity).
 
-    ``out_shape`` defaults to the target grid of the data. ``**meta``: ``frequencies`` (Hz),
+    ``out_shape`` defaults to the target grid of the data; ``high_frequency_first`` orients the
+    frequency axis as depth (see :class:`geoinvert.nn.MTUNet`). ``**meta``: ``frequencies`` (Hz),
     ``prior``.
     """
     pl.seed_everything(seed, workers=True, verbose=False)
@@ -60,7 +62,12 @@ def fit_mt_unet(
     norm = normalization or mt_normalization(train_ds)
     x0, y0 = train_ds[0]
     shape = tuple(out_shape) if out_shape is not None else tuple(int(s) for s in y0.shape[-2:])
-    net = MTUNet(int(x0.shape[0]), width=width, out_shape=shape)  # type: ignore[arg-type]
+    net = MTUNet(
+        int(x0.shape[0]),
+        width=width,
+        out_shape=shape,  # type: ignore[arg-type]
+        high_frequency_first=high_frequency_first,
+    )
     module = RegressionModule(
         net,
         norm,

@@ -1,0 +1,200 @@
+"""MT U-Net learning results (issue 6, "mt"): log10-resistivity RMS on held-out sections and the
+TE/TM data misfit of the predicted sections computed with the forward kernel.
+
+Trains :func:`geoinvert.train.fit_mt_unet` on an MT store (``geoinvert generate mt``) split
+80 : 20 with the store's deterministic split (1000 sections → 800 train, 200 held out), with
+2.5 % impedance noise added at training time (:class:`geoinvert.train.augment.MTImpedanceNoise`)
+and, by default, every training section also mirrored about the profile centre (an exact
+symmetry of 2-D MT, :func:`geoinvert.train.augment.mirror_mt_sections`). Scores:
+
+* model RMS in log10 Ω·m over the whole 60 × 121 grid, on held-out inputs with a fresh 2.5 %
+  noise draw, and per section (median); the RMS of predicting the training-mean section;
+* data misfit: the predicted sections forward-modelled with the task's own 2-D solver at all
+  frequencies and stations, RMS of (predicted − observed)/σ over TE and TM log10 ρa and phase
+  (σ of the 2.5 % impedance noise; the true sections score ≈ 1 by construction).
+
+Usage (CPU; ``--gpus 1`` on a GPU machine)::
+
+    python benchmarks/mt_learning.py --data /work/stores/mt1000.zarr --out /work/runs/mt1000 \\
+        --width 0.125 --epochs 60 --threads 1
+
+Writes ``results.json`` and ``results.md`` into ``--out``, the artefact ``mt_unet.pt`` and a
+figure of held-out sections (truth, prediction) ``sections.png``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+Z_NOISE = 0.025
+
+
+def data_misfit(task: Any, sections: np.ndarray, observed: np.ndarray, sigma: np.ndarray) -> list:
+    """Normalised RMS misfit of each predicted section's forward response (σ per channel)."""
+    from tqdm import tqdm
+
+    out = []
+    for grid, obs in tqdm(
+        list(zip(sections, observed, strict=True)), desc="forward predicted", unit="section"
+    ):
+        pred = task.forward({"log10_rho": grid[None].astype(float)}, n_threads=1)[0]
+        out.append(float(np.sqrt(np.mean(((pred - obs) / sigma[:, None, None]) ** 2))))
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--data", type=Path, required=True)
+    ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--width", type=float, default=0.125)
+    ap.add_argument("--epochs", type=int, default=60)
+    ap.add_argument("--batch-size", type=int, default=8)
+    ap.add_argument("--lr", type=float, default=1e-3)
+    ap.add_argument("--test-fraction", type=float, default=0.2)
+    ap.add_argument("--no-mirror", action="store_true", help="no mirrored training sections")
+    ap.add_argument("--low-frequency-first", action="store_true", help="old orientation (ablation)")
+    ap.add_argument("--misfit-sections", type=int, default=200, help="0 = skip the forward")
+    ap.add_argument("--threads", type=int, default=1, help="torch CPU threads")
+    ap.add_argument("--gpus", type=int, default=None)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--resume", type=Path, default=None, help="Lightning checkpoint")
+    a = ap.parse_args()
+
+    import torch
+
+    from geoinvert.data import MTSectionTask
+    from geoinvert.earth.priors import MTSectionPrior
+    from geoinvert.train import fit_mt_unet, load_model, open_training_data, save_model
+    from geoinvert.train.artifact import as_trained_model
+    from geoinvert.train.augment import MTImpedanceNoise, mirror_mt_sections, mt_noise_sigma
+
+    torch.set_num_threads(a.threads)
+    a.out.mkdir(parents=True, exist_ok=True)
+    td = open_training_data(a.data, "mt")
+    train, test = td.split(a.test_fraction, seed=a.seed)
+    # validation = a fixed tenth of the training part, never mirrored
+    n_val = max(1, len(train) // 10)
+    x_tr, y_tr = train.inputs[n_val:], train.targets[n_val:]
+    if not a.no_mirror:
+        x_tr, y_tr = mirror_mt_sections(x_tr, y_tr)
+    val = (train.inputs[:n_val], train.targets[:n_val])
+    sigma = mt_noise_sigma(Z_NOISE)
+    rng = np.random.default_rng(a.seed + 7)
+    noise = sigma[None, :, None, None] * rng.standard_normal(test.inputs.shape)
+    noisy = (test.inputs + noise).astype(np.float32)
+
+    trainer: dict[str, Any] = {}
+    if a.gpus:
+        trainer = {"accelerator": "gpu", "devices": a.gpus, "precision": "16-mixed"}
+    start = time.perf_counter()
+    module = fit_mt_unet(
+        (x_tr.astype(np.float32), y_tr.astype(np.float32)),
+        (val[0].astype(np.float32), val[1].astype(np.float32)),
+        width=a.width,
+        epochs=a.epochs,
+        batch_size=a.batch_size,
+        lr=a.lr,
+        out_dir=a.out / "runs",
+        seed=a.seed,
+        input_noise=MTImpedanceNoise(Z_NOISE),
+        trainer=trainer,
+        ckpt_path=a.resume,
+        high_frequency_first=not a.low_frequency_first,
+        **train.meta(),
+    )
+    train_s = time.perf_counter() - start
+    save_model(a.out / "mt_unet.pt", module)
+    model = as_trained_model(load_model(a.out / "mt_unet.pt"))
+
+    start = time.perf_counter()
+    pred = np.asarray(model.predict(noisy, frequencies=td.frequencies), dtype=np.float64)
+    pred = pred.reshape(test.targets.shape)
+    predict_s = (time.perf_counter() - start) / len(noisy)
+    err = pred - test.targets
+    per = np.sqrt(np.mean(err**2, axis=(1, 2)))
+    mean_rms = float(np.sqrt(np.mean((train.targets.mean(axis=0) - test.targets) ** 2)))
+    res: dict[str, Any] = {
+        "data": str(a.data),
+        "n_train_sections": int(len(train) - n_val),
+        "mirrored": not a.no_mirror,
+        "n_train_examples": len(x_tr),
+        "n_validation": int(n_val),
+        "n_test": len(test),
+        "width": a.width,
+        "epochs": a.epochs,
+        "batch_size": a.batch_size,
+        "lr": a.lr,
+        "threads": a.threads,
+        "high_frequency_first": not a.low_frequency_first,
+        "train_s": train_s,
+        "train_samples_per_s": len(x_tr) * a.epochs / train_s,
+        "predict_s_per_section": predict_s,
+        "z_noise": Z_NOISE,
+        "rms_log10": float(np.sqrt(np.mean(err**2))),
+        "rms_log10_median_section": float(np.median(per)),
+        "rms_log10_p90_section": float(np.quantile(per, 0.9)),
+        "rms_log10_mean_model": mean_rms,
+    }
+    # the error by depth: what the data can and cannot resolve
+    res["rms_by_depth_row"] = np.sqrt(np.mean(err**2, axis=(0, 2))).round(4).tolist()
+    if a.misfit_sections:
+        k = min(a.misfit_sections, len(test))
+        prior = MTSectionPrior(**{
+            key: (tuple(v) if isinstance(v, list) else v)
+            for key, v in td.attrs["prior"].items()
+            if key != "name"
+        })  # fmt: skip
+        task = MTSectionTask(n_frequencies=len(td.frequencies), prior=prior)
+        if not np.allclose(task.frequencies, td.frequencies):
+            raise SystemExit("the store's frequencies are not the task's log-spaced default")
+        start = time.perf_counter()
+        unet_fit = data_misfit(task, pred[:k], noisy[:k], sigma)
+        truth_fit = data_misfit(task, test.targets[:k], noisy[:k], sigma)
+        res["misfit_sections"] = k
+        res["data_rms_unet_median"] = float(np.median(unet_fit))
+        res["data_rms_unet_mean"] = float(np.mean(unet_fit))
+        res["data_rms_truth_median"] = float(np.median(truth_fit))
+        res["misfit_s"] = time.perf_counter() - start
+        res["data_rms_unet"] = unet_fit
+    (a.out / "results.json").write_text(json.dumps(res, indent=1))
+    np.savez_compressed(a.out / "predictions.npz", pred=pred.astype(np.float32), per=per)
+    lines = ["| quantity | value |", "|---|---|"]
+    for key, v in res.items():
+        if not isinstance(v, list):
+            lines.append(f"| {key} | {v:.4g} |" if isinstance(v, float) else f"| {key} | {v} |")
+    (a.out / "results.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+    _figure(a.out / "sections.png", test.targets, pred, per)
+
+
+def _figure(path: Path, truth: np.ndarray, pred: np.ndarray, per: np.ndarray) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    order = np.argsort(per)
+    picks = [order[len(order) // 10], order[len(order) // 2], order[(9 * len(order)) // 10]]
+    fig, axes = plt.subplots(len(picks), 2, figsize=(10, 2.2 * len(picks)), squeeze=False)
+    for row, i in enumerate(picks):
+        for col, (img, title) in enumerate(((truth[i], "truth"), (pred[i], "U-Net"))):
+            ax = axes[row, col]
+            im = ax.imshow(img, aspect="auto", cmap="jet_r", vmin=0.7, vmax=3.7,
+                           extent=(0, 600, 180, 0))  # fmt: skip
+            ax.set_title(f"held-out {i}: {title}" + (f" (RMS {per[i]:.2f})" if col else ""))
+            ax.set_ylabel("depth (km)")
+    axes[-1, 0].set_xlabel("distance (km)")
+    axes[-1, 1].set_xlabel("distance (km)")
+    fig.colorbar(im, ax=axes, label="log10 resistivity (Ω·m)", shrink=0.6)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+if __name__ == "__main__":
+    main()
