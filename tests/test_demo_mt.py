@@ -77,6 +77,7 @@ def test_report_lines_state_the_limits():
             "train_s": 5.0,
             "rms_log10": 0.9,
             "n_test": 5,
+            "n_train": 20,
             "noise": {"z_relative": 0.025},
             "rms_log10_median_section": 0.8,
             "rms_log10_mean_model": 1.0,

@@ -194,3 +194,39 @@ def test_finetuning_reduces_loss(tmp_path):
     # The regression layer starts untrained (MSE ~ 1 in standardised units); fine-tuning must
     # cut the validation error at least in half.
     assert after < 0.5 * before
+
+
+def test_code_rescaling_is_folded_into_the_encoder(tmp_path):
+    """Layer k >= 1 trains on its input codes rescaled to [0.05, 0.95]; afterwards the encoder
+    alone (raw codes in) gives exactly the codes the stage trained on (rescaled codes in)."""
+    from geoinvert.train.modules import SAEPretrainModule
+
+    net, tr, va, norm = _stack_and_data()
+    pretrain_sae_layer(net, 0, tr, va, norm, out_dir=tmp_path / "l0", trainer=TRAINER)
+    x = (tr.inputs - torch.as_tensor(norm.input_shift)) / torch.as_tensor(norm.input_scale)
+    with torch.no_grad():
+        v = net.codes(x, 1)
+    lo, hi = v.amin(0), v.amax(0)
+    module = SAEPretrainModule(net, 1, norm, code_range=(lo, hi))
+    vs = module._rescaled(v)
+    assert float(vs.min()) == pytest.approx(0.05, abs=1e-5)
+    assert float(vs.max()) == pytest.approx(0.95, abs=1e-5)
+    with torch.no_grad():
+        expected = net.layers[1].encode(vs)
+    module.fold_code_rescaling()
+    with torch.no_grad():
+        torch.testing.assert_close(net.layers[1].encode(v), expected, rtol=1e-5, atol=1e-6)
+    module.fold_code_rescaling()  # a second call is a no-op
+    with torch.no_grad():
+        torch.testing.assert_close(net.layers[1].encode(v), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_rescaled_stack_top_code_varies(tmp_path):
+    """After greedy pre-training with rescaled codes the top code still varies over samples."""
+    net, tr, va, norm = _stack_and_data()
+    for k in range(net.config.n_hidden):
+        pretrain_sae_layer(net, k, tr, va, norm, out_dir=tmp_path / f"l{k}", trainer=TRAINER)
+    x = (tr.inputs - torch.as_tensor(norm.input_shift)) / torch.as_tensor(norm.input_scale)
+    with torch.no_grad():
+        top = net.features(x)
+    assert float(top.std(0).max()) > 1e-3

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from ..train.augment import MTImpedanceNoise, mt_noise_sigma
+from ..train.augment import MTImpedanceNoise, mirror_mt_sections, mt_noise_sigma
 from .common import generate_store, trainer_options
 from .scales import Scale
 from .steps import StepRunner
@@ -103,8 +103,12 @@ def _train(folder: str, epochs: int, width: float, seed: int, gpus: int | None) 
     td, train, (test, noisy) = _held_out(folder, seed)
     trainer = trainer_options(gpus)
     start = time.perf_counter()
+    # a fixed tenth validates; the rest is also used mirrored (an exact symmetry of 2-D MT)
+    n_val = max(1, len(train) // 10)
+    x_tr, y_tr = mirror_mt_sections(train.inputs[n_val:], train.targets[n_val:])
     module = fit_mt_unet(
-        train,
+        (x_tr, y_tr),
+        (train.inputs[:n_val], train.targets[:n_val]),
         width=width,
         epochs=epochs,
         batch_size=8,
@@ -125,7 +129,9 @@ def _train(folder: str, epochs: int, width: float, seed: int, gpus: int | None) 
     # the trivial baseline: each held-out section predicted by the training-set mean section
     mean_rms = float(np.sqrt(np.mean((train.targets.mean(axis=0) - test.targets) ** 2)))
     return {
-        "n_train": len(train),
+        "n_train": len(train) - n_val,
+        "n_validation": n_val,
+        "mirrored": True,
         "n_test": len(test),
         "width": width,
         "epochs": epochs,
@@ -517,7 +523,8 @@ def report_lines(s: dict[str, Any]) -> list[str]:
         f"{_f(g['seconds_per_section_wall'], 1)} s wall per section "
         f"({_f(g['forward_seconds_per_section'], 1)} s of 2-D forward per section on one worker), "
         f"{g['failures']} failed forwards.",
-        f"- U-Net (width {t['width']}, {t['epochs']} epochs, {_f(t['train_s'], 0)} s): held-out "
+        f"- U-Net (width {t['width']}, {t['epochs']} epochs, {_f(t['train_s'], 0)} s; "
+        f"{t['n_train']} training sections and their mirror images): held-out "
         f"log10 ρ RMS {_f(t['rms_log10'], 3)} over {t['n_test']} sections with "
         f"{100 * t['noise']['z_relative']:.1f} % impedance noise (median section "
         f"{_f(t['rms_log10_median_section'], 3)}; predicting the training mean gives "

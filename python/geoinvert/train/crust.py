@@ -16,6 +16,7 @@ from typing import Any
 
 import lightning.pytorch as pl
 import numpy as np
+import torch
 from torch import Tensor, nn
 
 from ..nn import MLP, TABLE1_PRESETS, DeepEnsemble, MixtureDensityNetwork, SAEConfig
@@ -59,9 +60,23 @@ def pretrain_sae_layer(
     seed: int = 0,
     trainer: TrainerOptions | None = None,
 ) -> SAEPretrainModule:
-    """Greedy pre-training of one hidden layer (the layers below stay frozen)."""
+    """Greedy pre-training of one hidden layer (the layers below stay frozen).
+
+    With ``config.rescale_codes`` the input codes of layer ≥ 1 are rescaled per unit to
+    [0.05, 0.95] using their range over (up to 20 000 of) the training samples, and the map is
+    folded into the encoder when the stage ends (see :class:`geoinvert.nn.SAEConfig`).
+    """
     cfg = network.config
-    module = SAEPretrainModule(network, layer, normalization)
+    code_range = None
+    if cfg.rescale_codes and layer > 0:
+        x, _ = dataset_arrays(train_ds, max_items=20_000)
+        xt = torch.as_tensor(x, dtype=torch.float32).reshape(len(x), -1)
+        shift = torch.as_tensor(normalization.input_shift).reshape(-1)
+        scale = torch.as_tensor(normalization.input_scale).reshape(-1)
+        with torch.no_grad():
+            v = network.codes((xt - shift) / scale, layer)
+        code_range = (v.amin(dim=0), v.amax(dim=0))
+    module = SAEPretrainModule(network, layer, normalization, code_range=code_range)
     run_fit(
         module,
         train_ds,
@@ -72,6 +87,7 @@ def pretrain_sae_layer(
         seed=seed + layer,
         trainer=trainer,
     )
+    module.fold_code_rescaling()  # after run_fit restored the best weights
     return module
 
 

@@ -211,6 +211,7 @@ class SAEPretrainModule(_Base):
         normalization: Normalization,
         *,
         lr_schedule: str = "plateau",
+        code_range: tuple[Tensor, Tensor] | None = None,
     ) -> None:
         cfg = network.config
         if not 0 <= layer < cfg.n_hidden:
@@ -220,6 +221,14 @@ class SAEPretrainModule(_Base):
         super().__init__(network, normalization, lr=cfg.pretrain_lr, lr_schedule=lr_schedule)
         self.layer = int(layer)
         self._set_frozen(True)
+        # per-unit affine map of the input codes to [0.05, 0.95] (SAEConfig.rescale_codes)
+        self.code_scale: Tensor | None = None
+        self.code_shift: Tensor | None = None
+        if code_range is not None:
+            lo, hi = (torch.as_tensor(t, dtype=torch.float32) for t in code_range)
+            span = torch.clamp(hi - lo, min=1e-6)
+            self.code_scale = 0.9 / span
+            self.code_shift = 0.05 - self.code_scale * lo
 
     def _set_frozen(self, frozen: bool) -> None:
         for p in self.network.parameters():
@@ -231,10 +240,29 @@ class SAEPretrainModule(_Base):
         self._set_frozen(False)
         self.network.set_decoders_trainable(True)
 
+    def fold_code_rescaling(self) -> None:
+        """Fold the input-code rescaling into the encoder (call once the final weights are in
+        place, i.e. after the best checkpoint was restored): v_s = a·v + c gives
+        W v_s + b = (W·a) v + (W c + b). The decoder keeps reconstructing v_s (it only serves
+        pre-training)."""
+        if self.code_scale is not None:
+            enc = cast(SparseAutoEncoderLayer, self.network.layers[self.layer]).encoder
+            with torch.no_grad():
+                a = self.code_scale.to(enc.weight)
+                c = self.code_shift.to(enc.weight)  # type: ignore[union-attr]
+                enc.bias += enc.weight @ c
+                enc.weight *= a[None, :]
+            self.code_scale = self.code_shift = None
+
+    def _rescaled(self, v: Tensor) -> Tensor:
+        if self.code_scale is None:
+            return v
+        return v * self.code_scale.to(v) + self.code_shift.to(v)  # type: ignore[union-attr]
+
     def step_loss(self, xn: Tensor, yn: Tensor, y: Tensor) -> Tensor:
         cfg: SAEConfig = self.network.config
         with torch.no_grad():
-            v = self.network.codes(xn, self.layer)
+            v = self._rescaled(self.network.codes(xn, self.layer))
         v_in = denoise_mask(v, cfg.denoise_fraction) if self.training else v
         cost, parts = sae_layer_cost(
             cast(SparseAutoEncoderLayer, self.network.layers[self.layer]),
