@@ -50,7 +50,13 @@ def data_misfit(task: Any, sections: np.ndarray, observed: np.ndarray, sigma: np
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--data", type=Path, required=True)
+    ap.add_argument(
+        "--data",
+        type=Path,
+        nargs="+",
+        required=True,
+        help="MT stores; the first is split train/test, the others only add training sections",
+    )
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--width", type=float, default=0.125)
     ap.add_argument("--epochs", type=int, default=60)
@@ -76,11 +82,19 @@ def main() -> None:
 
     torch.set_num_threads(a.threads)
     a.out.mkdir(parents=True, exist_ok=True)
-    td = open_training_data(a.data, "mt")
+    td = open_training_data(a.data[0], "mt")
     train, test = td.split(a.test_fraction, seed=a.seed)
     # validation = a fixed tenth of the training part, never mirrored
     n_val = max(1, len(train) // 10)
     x_tr, y_tr = train.inputs[n_val:], train.targets[n_val:]
+    for extra_path in a.data[1:]:
+        extra = open_training_data(extra_path, "mt")
+        if not np.allclose(extra.frequencies, td.frequencies) or extra.attrs.get(
+            "prior"
+        ) != td.attrs.get("prior"):
+            raise SystemExit(f"{extra_path}: other frequencies or prior than {a.data[0]}")
+        x_tr = np.concatenate([x_tr, extra.inputs])
+        y_tr = np.concatenate([y_tr, extra.targets])
     if not a.no_mirror:
         x_tr, y_tr = mirror_mt_sections(x_tr, y_tr)
     val = (train.inputs[:n_val], train.targets[:n_val])
@@ -120,8 +134,8 @@ def main() -> None:
     per = np.sqrt(np.mean(err**2, axis=(1, 2)))
     mean_rms = float(np.sqrt(np.mean((train.targets.mean(axis=0) - test.targets) ** 2)))
     res: dict[str, Any] = {
-        "data": str(a.data),
-        "n_train_sections": int(len(train) - n_val),
+        "data": [str(p) for p in a.data],
+        "n_train_sections": len(x_tr) // (1 if a.no_mirror else 2),
         "mirrored": not a.no_mirror,
         "n_train_examples": len(x_tr),
         "n_validation": int(n_val),
