@@ -14,7 +14,7 @@ namespace geoinvert::bindings {
 namespace {
 
 py::tuple mt_forward_1d(const DoubleArray& freq, const DoubleArray& rho, const DoubleArray& thick,
-                        const py::object& n_threads) {
+                        const py::object& n_threads, bool simd) {
   require_ndim(freq, 1, "frequencies");
   require_ndim(rho, 2, "resistivity");
   require_ndim(thick, 2, "thickness");
@@ -52,7 +52,7 @@ py::tuple mt_forward_1d(const DoubleArray& freq, const DoubleArray& rho, const D
   const double* pf = freq.data();
   {
     py::gil_scoped_release release;
-    mt::forward_1d_batch(pf, n_freq, r, h, n_models, n_layers, pa, pp, pz, nt);
+    mt::forward_1d_batch(pf, n_freq, r, h, n_models, n_layers, pa, pp, pz, nt, simd);
   }
   return py::make_tuple(rho_a, phase, Z);
 }
@@ -128,9 +128,13 @@ py::tuple mt2d_misfit_gradient(const mt::Mt2dProblem& p, const DoubleArray& rho,
 void register_mt(py::module_& m) {
   m.def("mt_forward_1d", &geoinvert::bindings::mt_forward_1d, py::arg("frequencies"),
         py::arg("resistivity"), py::arg("thickness"), py::arg("n_threads") = py::none(),
+        py::kw_only(), py::arg("simd") = true,
         "1-D MT impedance (Wait recursion). frequencies (n_f,) Hz; resistivity (n_models, "
         "n_layers) ohm m; thickness (n_models, n_layers-1) km. Returns rho_a (ohm m), phase "
-        "(deg), Z (ohm), each (n_models, n_f).");
+        "(deg), Z (ohm), each (n_models, n_f). simd=False forces the portable scalar kernel "
+        "(default: the AVX2+FMA kernel where the CPU has it).");
+  m.def("mt1d_has_simd", &geoinvert::mt::detail::mt1d_has_avx2,
+        "True when the 1-D MT AVX2+FMA kernel is compiled in and supported by this CPU.");
   namespace b = geoinvert::bindings;
   py::class_<geoinvert::mt::Mt2dProblem>(m, "Mt2dProblem",
                                          "2-D MT finite-element problem on a node grid (SI units)")

@@ -31,8 +31,22 @@ cplx impedance_1d(double omega, const double* rho, const double* thick_m,
 /// Batched 1-D forward: n_models models x n_freq frequencies on the thread pool.
 /// freq (Hz, n_freq); rho (n_models x n_layers, ohm m); thick_km (n_models x (n_layers-1), km).
 /// Outputs (n_models x n_freq, row-major): rho_a (ohm m), phase (deg), Z (ohm, complex).
+/// allow_simd: use the AVX2+FMA kernel (four frequencies per vector, mt1d_avx2.cpp) where the
+/// CPU has it; false forces the portable scalar kernel (the two agree to a few ulp).
 void forward_1d_batch(const double* freq, std::size_t n_freq, const double* rho,
                       const double* thick_km, std::size_t n_models, std::size_t n_layers,
-                      double* rho_a, double* phase_deg, cplx* Z, long n_threads);
+                      double* rho_a, double* phase_deg, cplx* Z, long n_threads,
+                      bool allow_simd = true);
+
+namespace detail {
+/// True when the AVX2+FMA 1-D kernel was compiled in and the CPU supports it.
+bool mt1d_has_avx2() noexcept;
+/// One model, all frequencies, four per AVX2 vector (see mt1d_avx2.cpp). a: sqrt(omega mu0)
+/// per frequency (sqrt(ohm/m)); sr, isr: sqrt(rho_j), 1/sqrt(rho_j) (sqrt(ohm m));
+/// yh: 2 Re(k_j h_j) / a = sqrt(2) h_j / sqrt(rho_j) (h in metres). Outputs n_freq each.
+void forward_1d_model_avx2(const double* a, std::size_t n_freq, const double* sr,
+                           const double* isr, const double* yh, std::size_t n_layers,
+                           double* rho_a, double* phase_deg, cplx* Z) noexcept;
+}  // namespace detail
 
 }  // namespace geoinvert::mt
