@@ -106,7 +106,9 @@ void forward_1d_batch(const double* freq, std::size_t n_freq, const double* rho,
   // Models are handed out in chunks so that tiny models do not pay one atomic per model.
   constexpr std::size_t chunk = 16;
   const std::size_t n_chunks = (n_models + chunk - 1) / chunk;
-  const std::size_t n_workers = resolve_threads(n_threads, n_chunks);
+  // (One chunk runs on the calling thread; skipping resolve_threads there also skips the
+  // hardware_concurrency() query, ~10 us, which dominates a single-model call.)
+  const std::size_t n_workers = n_chunks <= 1 ? 1 : resolve_threads(n_threads, n_chunks);
   std::vector<std::vector<double>> work(n_workers, std::vector<double>(3 * n_layers));
   const bool simd = allow_simd && detail::mt1d_has_avx2();
   parallel_for(n_chunks, static_cast<long>(n_workers), [&](std::size_t c, std::size_t w) {

@@ -59,6 +59,24 @@ def check_frequencies(frequencies: Any) -> NDArray:
     return f
 
 
+def _forward_1d_fast(
+    frequencies: Any, resistivity: Any, thickness: Any, n_threads: int | None
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.complex128]] | None:
+    """The common cases of :func:`forward_1d`, checked by the kernel's binding alone.
+
+    One model ``(n_layers,)`` or a batch ``(n_models, n_layers)`` with thickness of the same
+    number of dimensions and 1-D frequencies. Returns None for anything else, and also when the
+    binding rejects a shape or a value, so that the full validation runs and words the error
+    (argument and index).
+    """
+    if n_threads is not None and not (type(n_threads) is int and n_threads >= 1):
+        return None
+    try:
+        return _core.mt_forward_1d(frequencies, resistivity, thickness, n_threads)
+    except (TypeError, ValueError):
+        return None
+
+
 def forward_1d(
     frequencies: Any,
     resistivity: Any,
@@ -98,6 +116,9 @@ def forward_1d(
         Non-positive or non-finite frequency or resistivity, negative thickness, or shapes that
         do not match; the message names the argument and the index.
     """
+    fast = _forward_1d_fast(frequencies, resistivity, thickness, n_threads)
+    if fast is not None:
+        return fast
     f = check_frequencies(frequencies)
     rho = as_float_array("resistivity", resistivity)
     h = as_float_array("thickness", thickness)
