@@ -2,6 +2,7 @@
 #include <cmath>
 #include <complex>
 #include <string>
+#include <utility>
 
 #include "bindings/pybind11.hpp"
 #include "common/errors.hpp"
@@ -14,7 +15,16 @@ namespace geoinvert::bindings {
 namespace {
 
 py::tuple mt_forward_1d(const DoubleArray& freq, const DoubleArray& rho, const DoubleArray& thick,
-                        const py::object& n_threads, bool simd) {
+                        const py::object& n_threads, const std::string& kernel) {
+  mt::Mt1dKernel k = mt::Mt1dKernel::automatic;
+  if (kernel == "avx2")
+    k = mt::Mt1dKernel::avx2;
+  else if (kernel == "vector")
+    k = mt::Mt1dKernel::vector;
+  else if (kernel == "scalar")
+    k = mt::Mt1dKernel::scalar;
+  else if (kernel != "auto")
+    throw_invalid("kernel must be 'auto', 'avx2', 'vector' or 'scalar', got '", kernel, "'");
   // One model (rho (n_layers,), thick (n_layers-1,)) -> outputs (n_f,), or a batch
   // (n_models, n_layers) -> (n_models, n_f).
   require_ndim(freq, 1, "frequencies");
@@ -59,7 +69,7 @@ py::tuple mt_forward_1d(const DoubleArray& freq, const DoubleArray& rho, const D
   const double* pf = freq.data();
   {
     py::gil_scoped_release release;
-    mt::forward_1d_batch(pf, n_freq, r, h, n_models, n_layers, pa, pp, pz, nt, simd);
+    mt::forward_1d_batch(pf, n_freq, r, h, n_models, n_layers, pa, pp, pz, nt, k);
   }
   return py::make_tuple(rho_a, phase, Z);
 }
@@ -135,13 +145,22 @@ py::tuple mt2d_misfit_gradient(const mt::Mt2dProblem& p, const DoubleArray& rho,
 void register_mt(py::module_& m) {
   m.def("mt_forward_1d", &geoinvert::bindings::mt_forward_1d, py::arg("frequencies"),
         py::arg("resistivity"), py::arg("thickness"), py::arg("n_threads") = py::none(),
-        py::kw_only(), py::arg("simd") = true,
+        py::kw_only(), py::arg("kernel") = "auto",
         "1-D MT impedance (Wait recursion). frequencies (n_f,) Hz; resistivity (n_models, "
         "n_layers) or (n_layers,) ohm m; thickness (n_models, n_layers-1) or (n_layers-1,) km. "
-        "Returns rho_a (ohm m), phase (deg), Z (ohm), each (n_models, n_f) or (n_f,). simd=False forces the portable scalar kernel "
-        "(default: the AVX2+FMA kernel where the CPU has it).");
-  m.def("mt1d_has_simd", &geoinvert::mt::detail::mt1d_has_avx2,
-        "True when the 1-D MT AVX2+FMA kernel is compiled in and supported by this CPU.");
+        "Returns rho_a (ohm m), phase (deg), Z (ohm), each (n_models, n_f) or (n_f,). kernel: "
+        "'auto' (the fastest available), 'avx2', 'vector' or 'scalar' (see mt1d_kernels()).");
+  m.def(
+      "mt1d_kernels",
+      [] {
+        py::list out;
+        for (auto [name, k] : {std::pair{"avx2", geoinvert::mt::Mt1dKernel::avx2},
+                               std::pair{"vector", geoinvert::mt::Mt1dKernel::vector},
+                               std::pair{"scalar", geoinvert::mt::Mt1dKernel::scalar}})
+          if (geoinvert::mt::mt1d_kernel_available(k)) out.append(name);
+        return out;
+      },
+      "Names of the 1-D MT kernels available in this build on this CPU, fastest first.");
   namespace b = geoinvert::bindings;
   py::class_<geoinvert::mt::Mt2dProblem>(m, "Mt2dProblem",
                                          "2-D MT finite-element problem on a node grid (SI units)")

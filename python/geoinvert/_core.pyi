@@ -54,9 +54,9 @@ def mt_forward_1d(
     thickness: NDArray[np.float64],
     n_threads: int | None = None,
     *,
-    simd: bool = True,
+    kernel: str = "auto",
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.complex128]]: ...
-def mt1d_has_simd() -> bool: ...
+def mt1d_kernels() -> list[str]: ...
 
 class Mt2dProblem:
     n_cells_y: int
