@@ -143,22 +143,36 @@ def test_mt1d_pygimli(benchmark, models_1d):
     )
 
 
-def test_mt1d_ratio_vs_pygimli(models_1d):
-    """Ratios from CPU time, the three runs interleaved (robust on a shared machine).
+@pytest.mark.parametrize("n_layers", [5, 2, 10, 20, 50])
+def test_mt1d_ratio_vs_pygimli(models_1d, n_layers):
+    """Ratios from CPU time, the runs interleaved, best of 15 (robust on a shared machine).
 
-    pyGIMLi's cost per call = binding overhead + its C++ recursion; the overhead is estimated
-    from a one-frequency operator on the same models (whose recursion costs 1/60 of the
-    60-frequency one), so ``C++ share = (t60 - t1) * 60 / 59``.
+    5 layers: the 2000 models of the ``mt1d`` group; other layer counts: 500 models drawn the
+    same way. Rows: ours as one batch (1 thread; the fastest kernel here, and the portable
+    "vector" kernel), ours one call per model, pyGIMLi one call per model. pyGIMLi's cost per
+    call = binding overhead + its C++ recursion; the overhead is estimated from a
+    one-frequency operator on the same models (whose recursion costs 1/60 of the 60-frequency
+    one), so ``C++ share = (t60 - t1) * 60 / 59``.
     """
     pg = pytest.importorskip("pygimli")
-    rho, h = models_1d
+    from geoinvert import _core
+
+    if n_layers == 5:
+        rho, h = models_1d
+    else:
+        rng = np.random.default_rng(n_layers)
+        rho = 10 ** rng.uniform(np.log10(5), np.log10(5000), (500, n_layers))
+        h = 10 ** rng.uniform(-2, 1.3, (500, n_layers - 1))
     n = rho.shape[0]
     runs = {
         "ours_batch": lambda: mt.forward_1d(FREQ, rho, h, n_threads=1),
+        "ours_vector_batch": lambda: _core.mt_forward_1d(FREQ, rho, h, 1, kernel="vector"),
         "ours_per_call": _ours_calls(rho, h),
         "pygimli_per_call": _pygimli_calls(pg, FREQ, rho, h),
         "pygimli_1f": _pygimli_calls(pg, FREQ[30:31], rho, h),
     }
+    if "vector" not in _core.mt1d_kernels():
+        del runs["ours_vector_batch"]
     best = dict.fromkeys(runs, np.inf)
     for _ in range(15):
         for k, run in runs.items():
@@ -166,12 +180,15 @@ def test_mt1d_ratio_vs_pygimli(models_1d):
             run()
             best[k] = min(best[k], (time.process_time() - t) / n)
     pg_cpp = (best["pygimli_per_call"] - best["pygimli_1f"]) * 60 / 59
+    vec = best.get("ours_vector_batch", np.nan)
     print(
-        f"\n[mt1d] CPU us per model x 60 f, best of 15 interleaved: ours batch "
-        f"{best['ours_batch'] * 1e6:.2f}, ours per call {best['ours_per_call'] * 1e6:.2f}, "
-        f"pyGIMLi per call {best['pygimli_per_call'] * 1e6:.2f} (C++ share ~{pg_cpp * 1e6:.2f})"
-        f"\n[mt1d] ratios: pyGIMLi per call / ours batch "
-        f"{best['pygimli_per_call'] / best['ours_batch']:.1f}x; per call / per call "
+        f"\n[mt1d] {n_layers} layers x 60 f, CPU us per model, best of 15 interleaved: ours "
+        f"batch {best['ours_batch'] * 1e6:.2f} ({_core.mt1d_kernels()[0]}; vector kernel "
+        f"{vec * 1e6:.2f}), ours per call {best['ours_per_call'] * 1e6:.2f}, pyGIMLi per call "
+        f"{best['pygimli_per_call'] * 1e6:.2f} (C++ share ~{pg_cpp * 1e6:.2f})"
+        f"\n[mt1d] {n_layers} layers ratios: pyGIMLi per call / ours batch "
+        f"{best['pygimli_per_call'] / best['ours_batch']:.1f}x (vector kernel "
+        f"{best['pygimli_per_call'] / vec:.1f}x); per call / per call "
         f"{best['pygimli_per_call'] / best['ours_per_call']:.1f}x; pyGIMLi C++ share / ours "
         f"batch {pg_cpp / best['ours_batch']:.1f}x"
     )
