@@ -8,6 +8,9 @@
 // overflow-safe form (it saturates at 1 once Re(k h) > 20 instead of forming exp(2 k h)), so
 // thick resistive or thin conductive stacks never produce inf/NaN at any frequency.
 // Z is in SI ohms (V/m per A/m): Z = Ex/Hy; rho_a = |Z|^2 / (omega mu0), phase = arg Z in (0, 90) deg.
+// forward_1d_batch runs the vectorised form of the recursion (division-free, own exp / sincos /
+// atan polynomials; mt1d_simd.inc) with AVX2+FMA (mt1d_avx2.cpp) or portable two-lane vectors
+// (mt1d_vector.cpp), or the scalar form below (mt1d.cpp) where vectors are not available.
 #pragma once
 
 #include <complex>

@@ -115,6 +115,14 @@ def forward_1d(
     ValueError
         Non-positive or non-finite frequency or resistivity, negative thickness, or shapes that
         do not match; the message names the argument and the index.
+
+    Notes
+    -----
+    The kernel runs several frequencies per vector register (AVX2+FMA where the CPU has it,
+    else a portable two-lane version; ``geoinvert._core.mt1d_kernels()`` lists them). Against
+    a 50-digit evaluation, ``Z`` is accurate to ~1e-15 relative, also for resistivities from
+    1e-300 to 1e300 Ω·m and frequencies from 1e-12 to 1e12 Hz. Each frequency's result is the
+    same whatever the other frequencies in the call and the thread count.
     """
     fast = _forward_1d_fast(frequencies, resistivity, thickness, n_threads)
     if fast is not None:
