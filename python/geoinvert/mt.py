@@ -364,8 +364,9 @@ class Forward2D:
                 raise ValueError(f"{name} must have shape {shape}, got {a.shape}")
         _check_positive_nd("weights", w, allow_zero=True)
         if not np.all(np.isfinite(obs)):
-            idx = np.unravel_index(int(np.flatnonzero(~np.isfinite(obs))[0]), obs.shape)
-            raise ValueError(f"observed must be finite; found {obs[idx]} at index {idx}")
+            bad = np.unravel_index(int(np.flatnonzero(~np.isfinite(obs))[0]), obs.shape)
+            where = tuple(int(i) for i in bad)
+            raise ValueError(f"observed must be finite; found {obs[bad]} at index {where}")
         n_model = int(np.prod(self.mesh.model_shape))
         misfit = 0.0
         grad = np.zeros(n_model)
