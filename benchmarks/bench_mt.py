@@ -4,9 +4,11 @@
         --benchmark-group-by=group --benchmark-columns=min,median,rounds
 
 Groups:
-* ``mt1d``: 2000 random 5-layer models x 60 frequencies (1e-4..1e3 Hz), single thread and all
-  cores, beside SimPEG's ``Simulation1DRecursive`` recursion (numpy) and pyGIMLi's C++
+* ``mt1d``: 2000 random 5-layer models x 60 frequencies (1e-4..1e3 Hz): ours as one batch
+  (single thread and all cores; also the portable scalar kernel) and one call per model, beside
+  SimPEG's ``Simulation1DRecursive`` recursion (numpy, 200 of the models) and pyGIMLi's C++
   ``MT1dModelling`` (one call per model, as its API works) on the same models.
+  ``test_mt1d_ratio_vs_pygimli`` prints the ratios from CPU time with the runs interleaved.
 * ``mt2d-seeds``: the seeds' full configuration: 600 km x 180 km section of 60 x 121 cells,
   121 stations at 5 km, 60 frequencies 1e-4..1e3 Hz, TE + TM, default padded mesh; single thread
   and all cores, on one mesh and on per-band meshes (``mt.build_band_meshes``). SimPEG
@@ -57,11 +59,49 @@ def models_1d():
 
 @pytest.mark.parametrize("n_threads", [1, None])
 def test_mt1d_ours(benchmark, models_1d, n_threads):
+    # Batch: the 2000 models in one call (per-model cost of a batch).
     benchmark.group = "mt1d"
     rho, h = models_1d
     benchmark(mt.forward_1d, FREQ, rho, h, n_threads=n_threads)
     per_model = benchmark.stats.stats.min / rho.shape[0]
-    print(f"\n[mt1d] ours n_threads={n_threads}: {per_model * 1e6:.2f} us per model x 60 freq")
+    print(f"\n[mt1d] ours batch n_threads={n_threads}: {per_model * 1e6:.2f} us per model x 60 f")
+
+
+@pytest.mark.parametrize("kernel", ["vector", "scalar"])
+def test_mt1d_ours_portable(benchmark, models_1d, kernel):
+    # The portable kernels, batch, 1 thread: "vector" (2 frequencies per generic GCC/Clang
+    # vector: SSE2 / NEON) runs where AVX2+FMA is missing; "scalar" only without vector
+    # extensions (MSVC).
+    from geoinvert import _core
+
+    if kernel not in _core.mt1d_kernels():
+        pytest.skip(f"kernel {kernel} not available")
+    benchmark.group = "mt1d"
+    rho, h = models_1d
+    benchmark(_core.mt_forward_1d, FREQ, rho, h, 1, kernel=kernel)
+    per_model = benchmark.stats.stats.min / rho.shape[0]
+    print(f"\n[mt1d] ours {kernel} kernel, batch: {per_model * 1e6:.2f} us per model x 60 f")
+
+
+def _ours_calls(rho, h):
+    """One ``mt.forward_1d`` call per model, inputs prepared beforehand (as for pyGIMLi)."""
+    pars = [(np.ascontiguousarray(rho[m]), np.ascontiguousarray(h[m])) for m in range(len(rho))]
+
+    def run():
+        for r, t in pars:
+            mt.forward_1d(FREQ, r, t, n_threads=1)
+
+    return run
+
+
+def test_mt1d_ours_per_call(benchmark, models_1d):
+    # One public-API call per model, as pyGIMLi is called (includes the Python overhead).
+    benchmark.group = "mt1d"
+    rho, h = models_1d
+
+    benchmark.pedantic(_ours_calls(rho, h), rounds=5, iterations=1)
+    per_call = benchmark.stats.stats.min / rho.shape[0]
+    print(f"\n[mt1d] ours one call per model: {per_call * 1e6:.2f} us per model x 60 f")
 
 
 def test_mt1d_simpeg(benchmark, models_1d):
@@ -79,20 +119,79 @@ def test_mt1d_simpeg(benchmark, models_1d):
     print(f"\n[mt1d] SimPEG recursion: {benchmark.stats.stats.min / n * 1e6:.1f} us per model")
 
 
-def test_mt1d_pygimli(benchmark, models_1d):
-    pg = pytest.importorskip("pygimli")
-    benchmark.group = "mt1d"
-    rho, h = models_1d
-    n = 500
-    fop = pg.core.MT1dModelling(pg.Vector(1.0 / FREQ), rho.shape[1], False)
-    pars = [pg.Vector(np.r_[h[m] * 1e3, rho[m]]) for m in range(n)]
+def _pygimli_calls(pg, freq, rho, h):
+    """pyGIMLi's MT1dModelling, one ``response`` call per model (its API): a runner."""
+    fop = pg.core.MT1dModelling(pg.Vector(1.0 / freq), rho.shape[1], False)
+    pars = [pg.Vector(np.r_[h[m] * 1e3, rho[m]]) for m in range(rho.shape[0])]
 
     def run():
         for p in pars:
             fop.response(p)
 
-    benchmark.pedantic(run, rounds=3, iterations=1)
-    print(f"\n[mt1d] pyGIMLi MT1dModelling: {benchmark.stats.stats.min / n * 1e6:.1f} us per model")
+    return run
+
+
+def test_mt1d_pygimli(benchmark, models_1d):
+    # Same 2000 models and 60 frequencies; outputs rho_a and phase (ours also returns Z).
+    pg = pytest.importorskip("pygimli")
+    benchmark.group = "mt1d"
+    rho, h = models_1d
+    benchmark.pedantic(_pygimli_calls(pg, FREQ, rho, h), rounds=5, iterations=1)
+    print(
+        f"\n[mt1d] pyGIMLi MT1dModelling: {benchmark.stats.stats.min / rho.shape[0] * 1e6:.1f} "
+        "us per model (one call each)"
+    )
+
+
+@pytest.mark.parametrize("n_layers", [5, 2, 10, 20, 50])
+def test_mt1d_ratio_vs_pygimli(models_1d, n_layers):
+    """Ratios from CPU time, the runs interleaved, best of 15 (robust on a shared machine).
+
+    5 layers: the 2000 models of the ``mt1d`` group; other layer counts: 500 models drawn the
+    same way. Rows: ours as one batch (1 thread; the fastest kernel here, and the portable
+    "vector" kernel), ours one call per model, pyGIMLi one call per model. pyGIMLi's cost per
+    call = binding overhead + its C++ recursion; the overhead is estimated from a
+    one-frequency operator on the same models (whose recursion costs 1/60 of the 60-frequency
+    one), so ``C++ share = (t60 - t1) * 60 / 59``.
+    """
+    pg = pytest.importorskip("pygimli")
+    from geoinvert import _core
+
+    if n_layers == 5:
+        rho, h = models_1d
+    else:
+        rng = np.random.default_rng(n_layers)
+        rho = 10 ** rng.uniform(np.log10(5), np.log10(5000), (500, n_layers))
+        h = 10 ** rng.uniform(-2, 1.3, (500, n_layers - 1))
+    n = rho.shape[0]
+    runs = {
+        "ours_batch": lambda: mt.forward_1d(FREQ, rho, h, n_threads=1),
+        "ours_vector_batch": lambda: _core.mt_forward_1d(FREQ, rho, h, 1, kernel="vector"),
+        "ours_per_call": _ours_calls(rho, h),
+        "pygimli_per_call": _pygimli_calls(pg, FREQ, rho, h),
+        "pygimli_1f": _pygimli_calls(pg, FREQ[30:31], rho, h),
+    }
+    if "vector" not in _core.mt1d_kernels():
+        del runs["ours_vector_batch"]
+    best = dict.fromkeys(runs, np.inf)
+    for _ in range(15):
+        for k, run in runs.items():
+            t = time.process_time()
+            run()
+            best[k] = min(best[k], (time.process_time() - t) / n)
+    pg_cpp = (best["pygimli_per_call"] - best["pygimli_1f"]) * 60 / 59
+    vec = best.get("ours_vector_batch", np.nan)
+    print(
+        f"\n[mt1d] {n_layers} layers x 60 f, CPU us per model, best of 15 interleaved: ours "
+        f"batch {best['ours_batch'] * 1e6:.2f} ({_core.mt1d_kernels()[0]}; vector kernel "
+        f"{vec * 1e6:.2f}), ours per call {best['ours_per_call'] * 1e6:.2f}, pyGIMLi per call "
+        f"{best['pygimli_per_call'] * 1e6:.2f} (C++ share ~{pg_cpp * 1e6:.2f})"
+        f"\n[mt1d] {n_layers} layers ratios: pyGIMLi per call / ours batch "
+        f"{best['pygimli_per_call'] / best['ours_batch']:.1f}x (vector kernel "
+        f"{best['pygimli_per_call'] / vec:.1f}x); per call / per call "
+        f"{best['pygimli_per_call'] / best['ours_per_call']:.1f}x; pyGIMLi C++ share / ours "
+        f"batch {pg_cpp / best['ours_batch']:.1f}x"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -133,7 +232,7 @@ def test_mt2d_seeds_ours_bands(benchmark, n_threads):
     best = benchmark.stats.stats.min
     print(
         f"\n[mt2d] ours, band meshes, n_threads={n_threads}: {best:.2f} s per model "
-        f"(setup {setup:.3f} s)"
+        f"(setup {setup:.3f} s), {best / FREQ.size * 1e3:.1f} ms per frequency (TE+TM)"
     )
     for b in fw.band_summary():
         print(

@@ -2,6 +2,7 @@
 #include <cmath>
 #include <complex>
 #include <string>
+#include <utility>
 
 #include "bindings/pybind11.hpp"
 #include "common/errors.hpp"
@@ -14,18 +15,32 @@ namespace geoinvert::bindings {
 namespace {
 
 py::tuple mt_forward_1d(const DoubleArray& freq, const DoubleArray& rho, const DoubleArray& thick,
-                        const py::object& n_threads) {
+                        const py::object& n_threads, const std::string& kernel) {
+  mt::Mt1dKernel k = mt::Mt1dKernel::automatic;
+  if (kernel == "avx2")
+    k = mt::Mt1dKernel::avx2;
+  else if (kernel == "vector")
+    k = mt::Mt1dKernel::vector;
+  else if (kernel == "scalar")
+    k = mt::Mt1dKernel::scalar;
+  else if (kernel != "auto")
+    throw_invalid("kernel must be 'auto', 'avx2', 'vector' or 'scalar', got '", kernel, "'");
+  // One model (rho (n_layers,), thick (n_layers-1,)) -> outputs (n_f,), or a batch
+  // (n_models, n_layers) -> (n_models, n_f).
   require_ndim(freq, 1, "frequencies");
-  require_ndim(rho, 2, "resistivity");
-  require_ndim(thick, 2, "thickness");
-  const auto n_models = static_cast<std::size_t>(rho.shape(0));
-  const auto n_layers = static_cast<std::size_t>(rho.shape(1));
+  const bool single = rho.ndim() == 1;
+  require_ndim(rho, single ? 1 : 2, "resistivity");
+  require_ndim(thick, single ? 1 : 2, "thickness");
+  const auto n_models = single ? std::size_t{1} : static_cast<std::size_t>(rho.shape(0));
+  const auto n_layers = static_cast<std::size_t>(rho.shape(single ? 0 : 1));
   const auto n_freq = static_cast<std::size_t>(freq.shape(0));
   if (n_layers == 0) throw_invalid("resistivity must have at least one layer");
-  if (static_cast<std::size_t>(thick.shape(0)) != n_models ||
-      static_cast<std::size_t>(thick.shape(1)) != n_layers - 1)
-    throw_invalid("thickness must have shape (", n_models, ", ", n_layers - 1, "), got (",
-                  thick.shape(0), ", ", thick.shape(1), ")");
+  if (n_freq == 0) throw_invalid("frequencies must not be empty");
+  const auto t_models = single ? std::size_t{1} : static_cast<std::size_t>(thick.shape(0));
+  const auto t_layers = static_cast<std::size_t>(thick.shape(single ? 0 : 1));
+  if (t_models != n_models || t_layers != n_layers - 1)
+    throw_invalid("thickness must have ", n_layers - 1, " layers per model for ", n_models,
+                  " model(s) of ", n_layers, " layers");
   const double* r = rho.data();
   const double* h = thick.data();
   for (std::size_t m = 0; m < n_models; ++m) {
@@ -43,16 +58,18 @@ py::tuple mt_forward_1d(const DoubleArray& freq, const DoubleArray& rho, const D
     }
   }
   const long nt = thread_request(n_threads);
-  py::array_t<double> rho_a({n_models, n_freq});
-  py::array_t<double> phase({n_models, n_freq});
-  py::array_t<std::complex<double>> Z({n_models, n_freq});
+  std::vector<py::ssize_t> shape{static_cast<py::ssize_t>(n_freq)};
+  if (!single) shape.insert(shape.begin(), static_cast<py::ssize_t>(n_models));
+  py::array_t<double> rho_a(shape);
+  py::array_t<double> phase(shape);
+  py::array_t<std::complex<double>> Z(shape);
   double* pa = rho_a.mutable_data();
   double* pp = phase.mutable_data();
   auto* pz = Z.mutable_data();
   const double* pf = freq.data();
   {
     py::gil_scoped_release release;
-    mt::forward_1d_batch(pf, n_freq, r, h, n_models, n_layers, pa, pp, pz, nt);
+    mt::forward_1d_batch(pf, n_freq, r, h, n_models, n_layers, pa, pp, pz, nt, k);
   }
   return py::make_tuple(rho_a, phase, Z);
 }
@@ -128,9 +145,22 @@ py::tuple mt2d_misfit_gradient(const mt::Mt2dProblem& p, const DoubleArray& rho,
 void register_mt(py::module_& m) {
   m.def("mt_forward_1d", &geoinvert::bindings::mt_forward_1d, py::arg("frequencies"),
         py::arg("resistivity"), py::arg("thickness"), py::arg("n_threads") = py::none(),
+        py::kw_only(), py::arg("kernel") = "auto",
         "1-D MT impedance (Wait recursion). frequencies (n_f,) Hz; resistivity (n_models, "
-        "n_layers) ohm m; thickness (n_models, n_layers-1) km. Returns rho_a (ohm m), phase "
-        "(deg), Z (ohm), each (n_models, n_f).");
+        "n_layers) or (n_layers,) ohm m; thickness (n_models, n_layers-1) or (n_layers-1,) km. "
+        "Returns rho_a (ohm m), phase (deg), Z (ohm), each (n_models, n_f) or (n_f,). kernel: "
+        "'auto' (the fastest available), 'avx2', 'vector' or 'scalar' (see mt1d_kernels()).");
+  m.def(
+      "mt1d_kernels",
+      [] {
+        py::list out;
+        for (auto [name, k] : {std::pair{"avx2", geoinvert::mt::Mt1dKernel::avx2},
+                               std::pair{"vector", geoinvert::mt::Mt1dKernel::vector},
+                               std::pair{"scalar", geoinvert::mt::Mt1dKernel::scalar}})
+          if (geoinvert::mt::mt1d_kernel_available(k)) out.append(name);
+        return out;
+      },
+      "Names of the 1-D MT kernels available in this build on this CPU, fastest first.");
   namespace b = geoinvert::bindings;
   py::class_<geoinvert::mt::Mt2dProblem>(m, "Mt2dProblem",
                                          "2-D MT finite-element problem on a node grid (SI units)")

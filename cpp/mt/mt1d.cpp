@@ -6,8 +6,35 @@
 
 #include "common/errors.hpp"
 #include "common/parallel.hpp"
+#include "mt/dense_front.hpp"  // detail::cpu_has_avx2_fma
 
 namespace geoinvert::mt {
+
+namespace detail {
+#if !defined(GEOINVERT_HAVE_AVX2_FRONT)
+void forward_1d_model_avx2(const double*, std::size_t, const double*, const double*,
+                           const double*, std::size_t, double*, double*, cplx*) noexcept {}
+#endif
+#if !defined(__GNUC__) && !defined(__clang__)
+void forward_1d_model_vector(const double*, std::size_t, const double*, const double*,
+                             const double*, std::size_t, double*, double*, cplx*) noexcept {}
+#endif
+}  // namespace detail
+
+bool mt1d_kernel_available(Mt1dKernel kernel) noexcept {
+  switch (kernel) {
+    case Mt1dKernel::avx2:
+      return detail::cpu_has_avx2_fma();
+    case Mt1dKernel::vector:
+#if defined(__GNUC__) || defined(__clang__)
+      return true;
+#else
+      return false;
+#endif
+    default:
+      return true;
+  }
+}
 
 cplx tanh_safe(cplx z) noexcept {
   // tanh(x + iy) = (sinh 2x + i sin 2y) / (cosh 2x + cos 2y). For x > 20 the result is 1 to
@@ -83,7 +110,14 @@ cplx impedance_1d(double omega, const double* rho, const double* thick_m,
 
 void forward_1d_batch(const double* freq, std::size_t n_freq, const double* rho,
                       const double* thick_km, std::size_t n_models, std::size_t n_layers,
-                      double* rho_a, double* phase_deg, cplx* Z, long n_threads) {
+                      double* rho_a, double* phase_deg, cplx* Z, long n_threads,
+                      Mt1dKernel kernel) {
+  if (kernel == Mt1dKernel::automatic)
+    kernel = mt1d_kernel_available(Mt1dKernel::avx2)     ? Mt1dKernel::avx2
+             : mt1d_kernel_available(Mt1dKernel::vector) ? Mt1dKernel::vector
+                                                         : Mt1dKernel::scalar;
+  if (!mt1d_kernel_available(kernel))
+    throw_invalid("the requested 1-D MT kernel is not available in this build or on this CPU");
   if (n_layers == 0) throw_invalid("resistivity must have at least one layer");
   for (std::size_t f = 0; f < n_freq; ++f)
     if (!(freq[f] > 0.0) || !std::isfinite(freq[f]))
@@ -96,15 +130,29 @@ void forward_1d_batch(const double* freq, std::size_t n_freq, const double* rho,
   // Models are handed out in chunks so that tiny models do not pay one atomic per model.
   constexpr std::size_t chunk = 16;
   const std::size_t n_chunks = (n_models + chunk - 1) / chunk;
-  const std::size_t n_workers = resolve_threads(n_threads, n_chunks);
-  std::vector<std::vector<double>> work(n_workers, std::vector<double>(2 * n_layers));
+  // (One chunk runs on the calling thread; skipping resolve_threads there also skips the
+  // hardware_concurrency() query, ~10 us, which dominates a single-model call.)
+  const std::size_t n_workers = n_chunks <= 1 ? 1 : resolve_threads(n_threads, n_chunks);
+  std::vector<std::vector<double>> work(n_workers, std::vector<double>(3 * n_layers));
+  const auto vector_kernel = kernel == Mt1dKernel::avx2 ? detail::forward_1d_model_avx2
+                                                        : detail::forward_1d_model_vector;
   parallel_for(n_chunks, static_cast<long>(n_workers), [&](std::size_t c, std::size_t w) {
     double* sr = work[w].data();        // sqrt(rho_j)
     double* xh = sr + n_layers;         // h_j / sqrt(rho_j) / sqrt(2)  (metres / sqrt(ohm m))
+    double* isr = xh + n_layers;        // 1 / sqrt(rho_j)
     const std::size_t m_end = std::min(n_models, (c + 1) * chunk);
     for (std::size_t m = c * chunk; m < m_end; ++m) {
       const double* r = rho + m * n_layers;
       for (std::size_t j = 0; j < n_layers; ++j) sr[j] = std::sqrt(r[j]);
+      if (kernel != Mt1dKernel::scalar) {
+        // Several frequencies per vector; yh_j = 2 x_j / a = sqrt(2) h_j / sqrt(rho_j).
+        for (std::size_t j = 0; j < n_layers; ++j) isr[j] = 1.0 / sr[j];
+        for (std::size_t j = 0; j + 1 < n_layers; ++j)
+          xh[j] = 1000.0 * thick_km[m * (n_layers - 1) + j] / sr[j] * std::sqrt(2.0);
+        vector_kernel(sqwm.data(), n_freq, sr, isr, xh, n_layers, rho_a + m * n_freq,
+                      phase_deg + m * n_freq, Z + m * n_freq);
+        continue;
+      }
       for (std::size_t j = 0; j + 1 < n_layers; ++j)
         xh[j] = 1000.0 * thick_km[m * (n_layers - 1) + j] / sr[j] * std::sqrt(0.5);
       for (std::size_t f = 0; f < n_freq; ++f) {

@@ -53,7 +53,10 @@ def mt_forward_1d(
     resistivity: NDArray[np.float64],
     thickness: NDArray[np.float64],
     n_threads: int | None = None,
+    *,
+    kernel: str = "auto",
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.complex128]]: ...
+def mt1d_kernels() -> list[str]: ...
 
 class Mt2dProblem:
     n_cells_y: int

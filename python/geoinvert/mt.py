@@ -59,6 +59,24 @@ def check_frequencies(frequencies: Any) -> NDArray:
     return f
 
 
+def _forward_1d_fast(
+    frequencies: Any, resistivity: Any, thickness: Any, n_threads: int | None
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.complex128]] | None:
+    """The common cases of :func:`forward_1d`, checked by the kernel's binding alone.
+
+    One model ``(n_layers,)`` or a batch ``(n_models, n_layers)`` with thickness of the same
+    number of dimensions and 1-D frequencies. Returns None for anything else, and also when the
+    binding rejects a shape or a value, so that the full validation runs and words the error
+    (argument and index).
+    """
+    if n_threads is not None and not (type(n_threads) is int and n_threads >= 1):
+        return None
+    try:
+        return _core.mt_forward_1d(frequencies, resistivity, thickness, n_threads)
+    except (TypeError, ValueError):
+        return None
+
+
 def forward_1d(
     frequencies: Any,
     resistivity: Any,
@@ -97,7 +115,18 @@ def forward_1d(
     ValueError
         Non-positive or non-finite frequency or resistivity, negative thickness, or shapes that
         do not match; the message names the argument and the index.
+
+    Notes
+    -----
+    The kernel runs several frequencies per vector register (AVX2+FMA where the CPU has it,
+    else a portable two-lane version; ``geoinvert._core.mt1d_kernels()`` lists them). Against
+    a 50-digit evaluation, ``Z`` is accurate to ~1e-15 relative, also for resistivities from
+    1e-300 to 1e300 Ω·m and frequencies from 1e-12 to 1e12 Hz. Each frequency's result is the
+    same whatever the other frequencies in the call and the thread count.
     """
+    fast = _forward_1d_fast(frequencies, resistivity, thickness, n_threads)
+    if fast is not None:
+        return fast
     f = check_frequencies(frequencies)
     rho = as_float_array("resistivity", resistivity)
     h = as_float_array("thickness", thickness)
@@ -335,8 +364,9 @@ class Forward2D:
                 raise ValueError(f"{name} must have shape {shape}, got {a.shape}")
         _check_positive_nd("weights", w, allow_zero=True)
         if not np.all(np.isfinite(obs)):
-            idx = np.unravel_index(int(np.flatnonzero(~np.isfinite(obs))[0]), obs.shape)
-            raise ValueError(f"observed must be finite; found {obs[idx]} at index {idx}")
+            bad = np.unravel_index(int(np.flatnonzero(~np.isfinite(obs))[0]), obs.shape)
+            where = tuple(int(i) for i in bad)
+            raise ValueError(f"observed must be finite; found {obs[bad]} at index {where}")
         n_model = int(np.prod(self.mesh.model_shape))
         misfit = 0.0
         grad = np.zeros(n_model)

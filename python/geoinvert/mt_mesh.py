@@ -412,7 +412,10 @@ padding_skin_depths, x_subdivide, z_subdivide, air_growth
     if int(n_bands) < 1:
         raise ValueError(f"n_bands must be >= 1, got {n_bands}")
     fmin, fmax = float(f.min()), float(f.max())
-    edges = np.geomspace(fmin, fmax, int(n_bands) + 1) if fmax > fmin else np.array([fmin, fmax])
+    edges = np.asarray(
+        np.geomspace(fmin, fmax, int(n_bands) + 1) if fmax > fmin else [fmin, fmax],
+        dtype=np.float64,
+    )
     pad_full = float(skin_depth(fmin, padding_resistivity)) * padding_skin_depths
     meshes = []
     for lo, hi in itertools.pairwise(edges):
