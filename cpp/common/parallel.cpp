@@ -10,8 +10,12 @@
 namespace geoinvert {
 
 std::size_t hardware_threads() noexcept {
-  const unsigned n = std::thread::hardware_concurrency();
-  return n == 0 ? 1 : static_cast<std::size_t>(n);
+  // hardware_concurrency() reads /sys on Linux (~10 us): once per process is enough
+  static const std::size_t n = [] {
+    const unsigned c = std::thread::hardware_concurrency();
+    return c == 0 ? std::size_t{1} : static_cast<std::size_t>(c);
+  }();
+  return n;
 }
 
 std::size_t resolve_threads(long n_threads, std::size_t n_items) noexcept {
