@@ -127,6 +127,7 @@ class CurveSolver {
   std::vector<double> nodes_;  ///< layer velocities inside (c_lo, vs_n), sorted
   std::vector<std::pair<double, int>> samples_;  ///< (c, N(c)) of a count bisection
   bool group_ = false;  ///< derivatives in omega too (group velocity, Hermite prediction)
+  bool have_count_ = false;  ///< a mode count is available (count() >= 0)
 };
 
 void CurveSolver::prepare(const double* h, const double* vp, const double* vs, const double* rho,
@@ -189,6 +190,7 @@ void CurveSolver::prepare(const double* h, const double* vp, const double* vs, c
   }
   if (m.fluid_top && rq.wave == Wave::rayleigh) lo *= 0.9;  // Scholte waves on soft floors
   m.c_lo = lo;
+  have_count_ = rq.wave == Wave::love || !m.fluid_top;
   s_max_ = s_of_c(m.c_lo);
   // Scan nodes: the layer velocities inside the search range. Modes change character there
   // (the fundamental of a slow layer lies just below its vs, the overtones start just above),
@@ -649,6 +651,15 @@ void CurveSolver::solve(const double* omega, std::size_t n_freq, int mode, doubl
           const bool bent = std::isfinite(step) && !(excess <= kSmooth * step + 1e-10 * r.c);
           if (far || bent) {
             doubt = true;
+            // With a mode count (Love waves; Rayleigh waves in solid models) the scan is
+            // redundant: verify() below proves the roots with one count, and isolates every
+            // mode by bisection on the count if this root was a jump. Without one (fluid
+            // layers), scan for a root below the accepted one.
+            if (have_count_) {
+              roots[m] = r;
+              ++k_ok;
+              continue;
+            }
             const double ca = m == 0 ? m_.c_lo : roots[m - 1].c * (1.0 + 1e-9);
             const double cb = r.c * (1.0 - 1e-9);
             if (cb > ca) {
