@@ -46,8 +46,10 @@ class CurveSolver {
  public:
   void prepare(const double* h, const double* vp, const double* vs, const double* rho,
                std::size_t n_layers, const Request& rq);
-  void solve(const double* omega_sorted, std::size_t n_freq, int mode, double* phase_sorted,
-             double* group_sorted);
+  /// Modes out_modes[0..n_out) (highest = mode) at every frequency; outputs are
+  /// [n_out][n_freq] in sorted-frequency order.
+  void solve(const double* omega_sorted, std::size_t n_freq, int mode, const int* out_modes,
+             std::size_t n_out, double* phase_sorted, double* group_sorted);
 
  private:
   double c_of_s(double s) const { return m_.beta_n * std::sqrt((1.0 - s) * (1.0 + s)); }
@@ -543,8 +545,8 @@ std::size_t CurveSolver::verify(double omega, Root* roots, std::size_t K, std::s
   return found;
 }
 
-void CurveSolver::solve(const double* omega, std::size_t n_freq, int mode, double* phase,
-                        double* grp) {
+void CurveSolver::solve(const double* omega, std::size_t n_freq, int mode, const int* out_modes,
+                        std::size_t n_out, double* phase, double* grp) {
   const std::size_t need = static_cast<std::size_t>(mode) + 1;
   group_ = grp != nullptr;
   roots_.assign(need, Root{});
@@ -688,13 +690,17 @@ void CurveSolver::solve(const double* omega, std::size_t n_freq, int mode, doubl
     w_prev3 = w_prev2;
     w_prev2 = w_prev;
     w_prev = w;
-    if (K > static_cast<std::size_t>(mode)) {
-      const double c = roots[mode].c;
-      phase[j] = c;
-      if (grp) grp[j] = c / (1.0 - (w / c) * roots[mode].dcdw);
-    } else {
-      phase[j] = kNaN;
-      if (grp) grp[j] = kNaN;
+    for (std::size_t q = 0; q < n_out; ++q) {
+      const std::size_t mo = static_cast<std::size_t>(out_modes[q]);
+      const std::size_t at = q * n_freq + j;
+      if (K > mo) {
+        const double c = roots[mo].c;
+        phase[at] = c;
+        if (grp) grp[at] = c / (1.0 - (w / c) * roots[mo].dcdw);
+      } else {
+        phase[at] = kNaN;
+        if (grp) grp[at] = kNaN;
+      }
     }
   }
 }
@@ -739,6 +745,8 @@ void validate(const double* periods, std::size_t n_periods, const double* thickn
               const double* vp, const double* vs, const double* rho, std::size_t n_models,
               std::size_t n_layers, const Request& rq) {
   if (rq.mode < 0) throw_invalid("mode must be >= 0, got ", rq.mode);
+  for (std::size_t q = 0; q < rq.modes.size(); ++q)
+    if (rq.modes[q] < 0) throw_invalid("mode must be >= 0; found ", rq.modes[q], " at index ", q);
   if (!(std::isfinite(rq.earth_radius) && rq.earth_radius > 0.0))
     throw_invalid("earth_radius must be finite and positive (km), got ", rq.earth_radius);
   if (n_periods == 0) throw_invalid("periods is empty");
@@ -802,6 +810,9 @@ void compute(const double* periods, std::size_t n_periods, const double* thickne
   std::vector<double> omega(n_periods);
   for (std::size_t j = 0; j < n_periods; ++j) omega[j] = 2.0 * kPi / periods[order[j]];
 
+  const std::vector<int> modes = rq.modes.empty() ? std::vector<int>{rq.mode} : rq.modes;
+  const std::size_t n_out = modes.size();
+  const int top = *std::max_element(modes.begin(), modes.end());
   const std::size_t n_workers = resolve_threads(n_threads, n_models);
   struct Workspace {
     CurveSolver solver;
@@ -809,18 +820,21 @@ void compute(const double* periods, std::size_t n_periods, const double* thickne
   };
   std::vector<Workspace> ws(n_workers);
   for (auto& w : ws) {
-    w.ph.resize(n_periods);
-    w.gr.resize(n_periods);
+    w.ph.resize(n_out * n_periods);
+    w.gr.resize(n_out * n_periods);
   }
   parallel_for(n_models, static_cast<long>(n_workers), [&](std::size_t mi, std::size_t wk) {
     Workspace& w = ws[wk];
     const std::size_t o = mi * n_layers;
     w.solver.prepare(thickness + o, vp + o, vs + o, rho + o, n_layers, rq);
-    w.solver.solve(omega.data(), n_periods, rq.mode, w.ph.data(),
+    w.solver.solve(omega.data(), n_periods, top, modes.data(), n_out, w.ph.data(),
                    rq.group ? w.gr.data() : nullptr);
-    for (std::size_t j = 0; j < n_periods; ++j) {
-      phase[mi * n_periods + order[j]] = w.ph[j];
-      if (rq.group) group[mi * n_periods + order[j]] = w.gr[j];
+    for (std::size_t q = 0; q < n_out; ++q) {
+      const std::size_t out = (mi * n_out + q) * n_periods, in = q * n_periods;
+      for (std::size_t j = 0; j < n_periods; ++j) {
+        phase[out + order[j]] = w.ph[in + j];
+        if (rq.group) group[out + order[j]] = w.gr[in + j];
+      }
     }
   });
 }

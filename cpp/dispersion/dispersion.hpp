@@ -28,6 +28,7 @@
 #pragma once
 
 #include <cstddef>
+#include <vector>
 
 #include "dispersion/secular.hpp"
 
@@ -37,6 +38,9 @@ namespace geoinvert::dispersion {
 struct Request {
   Wave wave = Wave::rayleigh;
   int mode = 0;                 ///< 0 = fundamental
+  /// Several modes in one pass (each >= 0, any order); empty: just `mode`. All modes up to the
+  /// highest one are found anyway (no mode is skipped), so this costs one pass for the highest.
+  std::vector<int> modes;
   bool spherical = false;       ///< apply the earth-flattening transformation
   double earth_radius = 6370.0; ///< km, flattening radius (that of CPS surf96)
   bool group = false;           ///< also compute group velocity
@@ -48,11 +52,13 @@ void validate(const double* periods, std::size_t n_periods, const double* thickn
               const double* vp, const double* vs, const double* rho, std::size_t n_models,
               std::size_t n_layers, const Request& request);
 
-/// Phase (and optionally group) velocity in km/s of `request.mode` for every model and period.
+/// Phase (and optionally group) velocity in km/s of `request.mode` (or of each of
+/// `request.modes`) for every model and period.
 ///
 /// periods in s (any order, > 0); thickness km, vp/vs km/s, rho g/cm^3, shape
-/// (n_models, n_layers), the last layer is the half-space. Writes phase[n_models * n_periods]
-/// and, when request.group, group[n_models * n_periods] (may be null otherwise). A mode that
+/// (n_models, n_layers), the last layer is the half-space. Writes phase[n_models * n_modes *
+/// n_periods] (model-major, then mode in request order; n_modes = 1 without `modes`) and, when
+/// request.group, group of the same shape (may be null otherwise). A mode that
 /// does not exist at a period is NaN. Models are spread over n_threads (<= 0: all cores);
 /// results do not depend on the thread count. Input must have passed validate().
 void compute(const double* periods, std::size_t n_periods, const double* thickness,
