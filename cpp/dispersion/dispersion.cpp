@@ -381,7 +381,9 @@ int CurveSolver::scan(double c_a, double F_a, double c_b, double omega, int need
       Root r = refine(c, F, cn, Fn, omega);
       if (!r.ok) return found;
       if (!(cn >= m_.beta_n && r.c >= m_.beta_n * (1.0 - 1e-14))) out[found++] = r;
-    } else {
+    } else if (!have_count_) {
+      // (With a mode count, verify() proves afterwards that no pair was stepped over, or finds
+      // it by bisection on the count: the pair tests below are only needed without one.)
       // Same sign at both ends; two close roots may hide in between when |F| dips: |F|
       // decreasing at the left end and increasing at the right end, or a dip over three
       // samples. Then search the minimum of |F| for a sign change.
