@@ -130,7 +130,10 @@ class CurveSolver {
   Wave wave_ = Wave::rayleigh;
   double s_max_ = 0.0;
   double sign_lo_ = 1.0;
-  std::vector<Root> roots_, prev_, prev2_, prev3_, prev4_;
+  std::vector<Root> roots_, prev_, prev2_, prev3_, prev4_, prev5_, prev6_;
+  /// Phase-only predictions of each mode at this frequency from the last 4 and the last 6 roots,
+  /// and the errors these two predictors made at the previous frequency.
+  std::vector<double> pred4_, pred6_, err4_, err6_;
   std::vector<double> nodes_;  ///< layer velocities inside (c_lo, vs_n), sorted
   std::vector<std::pair<double, int>> samples_;  ///< (c, N(c)) of a count bisection
   bool group_ = false;  ///< derivatives in omega too (group velocity, Hermite prediction)
@@ -573,9 +576,16 @@ void CurveSolver::solve(const double* omega, std::size_t n_freq, int mode, const
   prev2_.assign(need, Root{});
   prev3_.assign(need, Root{});
   prev4_.assign(need, Root{});
+  prev5_.assign(need, Root{});
+  prev6_.assign(need, Root{});
+  pred4_.assign(need, kNaN);
+  pred6_.assign(need, kNaN);
+  err4_.assign(need, kNaN);
+  err6_.assign(need, kNaN);
   Root* roots = roots_.data();
   std::size_t K = need;  // modes still tracked (modes disappear towards long periods)
-  double w_prev = kNaN, w_prev2 = kNaN, w_prev3 = kNaN, w_prev4 = kNaN;
+  double w_prev = kNaN, w_prev2 = kNaN, w_prev3 = kNaN, w_prev4 = kNaN, w_prev5 = kNaN,
+         w_prev6 = kNaN;
   for (std::size_t j = 0; j < n_freq; ++j) {
     const double w = omega[j];
     if (j == 0) {
@@ -594,21 +604,32 @@ void CurveSolver::solve(const double* omega, std::size_t n_freq, int mode, const
         double c_pred;
         if (!group_) {
           // Phase only (no dc/domega): Lagrange polynomial in ln(omega) through the last (up
-          // to) four roots of this mode.
-          const Root* hist[4] = {&prev_[m], &prev2_[m], &prev3_[m], &prev4_[m]};
-          const double wh[4] = {w_prev, w_prev2, w_prev3, w_prev4};
+          // to) four roots of this mode, or through the last six when that predictor was the
+          // more accurate one at the previous frequency and within 1e-4 there (smooth curves:
+          // ~10x closer, so the Newton iteration often stops after one evaluation; on curved
+          // stretches of overtones the higher order does worse).
+          const Root* hist[6] = {&prev_[m],  &prev2_[m], &prev3_[m],
+                                 &prev4_[m], &prev5_[m], &prev6_[m]};
+          const double wh[6] = {w_prev, w_prev2, w_prev3, w_prev4, w_prev5, w_prev6};
           int n_h = 0;
-          while (n_h < 4 && n_h < static_cast<int>(j) && hist[n_h]->ok) ++n_h;
+          while (n_h < 6 && n_h < static_cast<int>(j) && hist[n_h]->ok) ++n_h;
           const double x = std::log(w);
-          double xs[4];
+          double xs[6];
           for (int a = 0; a < n_h; ++a) xs[a] = std::log(wh[a]);
-          c_pred = 0.0;
-          for (int a = 0; a < n_h; ++a) {
-            double l = 1.0;
-            for (int b = 0; b < n_h; ++b)
-              if (b != a) l *= (x - xs[b]) / (xs[a] - xs[b]);
-            c_pred += l * hist[a]->c;
-          }
+          auto lagrange = [&](int n_p) {
+            double acc = 0.0;
+            for (int a = 0; a < n_p; ++a) {
+              double l = 1.0;
+              for (int b = 0; b < n_p; ++b)
+                if (b != a) l *= (x - xs[b]) / (xs[a] - xs[b]);
+              acc += l * hist[a]->c;
+            }
+            return acc;
+          };
+          pred4_[m] = lagrange(std::min(n_h, 4));
+          pred6_[m] = n_h == 6 ? lagrange(6) : kNaN;
+          const bool six = n_h == 6 && err6_[m] < err4_[m] && err6_[m] < 1e-4 * hist[0]->c;
+          c_pred = six ? pred6_[m] : pred4_[m];
         } else if (j >= 2 && prev2_[m].ok) {
           // in x = ln(omega), where dispersion curves are smoother: dc/dx = omega dc/domega
           const Root& p0 = prev2_[m];
@@ -667,7 +688,9 @@ void CurveSolver::solve(const double* omega, std::size_t n_freq, int mode, const
           }
           // A jump can only go up (the root below bounds it from below), so only an accepted
           // root above the lower of the two predictions, or above the previous root, counts.
-          const double excess = r.c - std::min(c_pred, c_lin);
+          // (the guard keeps the 4-point prediction: its calibration predates the 6-point one)
+          const double c_ref = !group_ && std::isfinite(pred4_[m]) ? pred4_[m] : c_pred;
+          const double excess = r.c - std::min(c_ref, c_lin);
           const bool far = phi_r - phi_p1 > kMaxMovePhase;
           const bool bent = std::isfinite(step) && !(excess <= kSmooth * step + 1e-10 * r.c);
           if (far || bent) {
@@ -700,11 +723,19 @@ void CurveSolver::solve(const double* omega, std::size_t n_freq, int mode, const
       if (doubt || wave_ == Wave::love) K = verify(w, roots, K, need);
     }
     for (std::size_t m = 0; m < need; ++m) {
+      if (j > 0 && !group_) {
+        err4_[m] = m < K ? std::fabs(roots[m].c - pred4_[m]) : kNaN;
+        err6_[m] = m < K ? std::fabs(roots[m].c - pred6_[m]) : kNaN;
+      }
+      prev6_[m] = prev5_[m];
+      prev5_[m] = prev4_[m];
       prev4_[m] = prev3_[m];
       prev3_[m] = prev2_[m];
       prev2_[m] = prev_[m];
       prev_[m] = m < K ? roots[m] : Root{};
     }
+    w_prev6 = w_prev5;
+    w_prev5 = w_prev4;
     w_prev4 = w_prev3;
     w_prev3 = w_prev2;
     w_prev2 = w_prev;
