@@ -637,6 +637,41 @@ void CurveSolver::solve(const double* omega, std::size_t n_freq, int mode, const
           const double t2 = t * t, t3 = t2 * t;
           c_pred = (2 * t3 - 3 * t2 + 1) * p0.c + (t3 - 2 * t2 + t) * h * (w_prev2 * p0.dcdw) +
                    (-2 * t3 + 3 * t2) * p1.c + (t3 - t2) * h * (w_prev * p1.dcdw);
+          pred4_[m] = c_pred;
+          pred6_[m] = kNaN;
+          if (j >= 3 && prev3_[m].ok) {
+            // Quintic Hermite through the last three roots and slopes (divided differences on
+            // the doubled nodes), used where it beat the cubic at the previous frequency and
+            // was within 1e-4 there (as the 6-point Lagrange predictor of the phase path).
+            const Root* hp[3] = {&prev3_[m], &prev2_[m], &prev_[m]};
+            const double xw[3] = {std::log(w_prev3), std::log(w_prev2), std::log(w_prev)};
+            const double ww[3] = {w_prev3, w_prev2, w_prev};
+            double z[6], q[6];
+            for (int a = 0; a < 3; ++a) {
+              z[2 * a] = z[2 * a + 1] = xw[a];
+              q[2 * a] = q[2 * a + 1] = hp[a]->c;
+            }
+            double coef[6];
+            coef[0] = q[0];
+            // first differences (slopes on doubled nodes)
+            double d1[5];
+            for (int a = 0; a < 5; ++a)
+              d1[a] = z[a + 1] == z[a] ? ww[a / 2] * hp[a / 2]->dcdw : (q[a + 1] - q[a]) / (z[a + 1] - z[a]);
+            coef[1] = d1[0];
+            double prev_row[5];
+            for (int a = 0; a < 5; ++a) prev_row[a] = d1[a];
+            for (int order = 2; order < 6; ++order) {
+              for (int a = 0; a + order < 6; ++a)
+                prev_row[a] = (prev_row[a + 1] - prev_row[a]) / (z[a + order] - z[a]);
+              coef[order] = prev_row[0];
+            }
+            const double x = std::log(w);
+            double acc = coef[5];
+            for (int o = 4; o >= 0; --o) acc = acc * (x - z[o]) + coef[o];
+            pred6_[m] = acc;
+            const bool hi = err6_[m] < err4_[m] && err6_[m] < 1e-4 * p1.c;
+            if (hi && std::isfinite(acc)) c_pred = acc;
+          }
         } else {
           c_pred = p1.c + p1.dcdw * w_prev * std::log(w / w_prev);
         }
@@ -689,7 +724,7 @@ void CurveSolver::solve(const double* omega, std::size_t n_freq, int mode, const
           // A jump can only go up (the root below bounds it from below), so only an accepted
           // root above the lower of the two predictions, or above the previous root, counts.
           // (the guard keeps the 4-point prediction: its calibration predates the 6-point one)
-          const double c_ref = !group_ && std::isfinite(pred4_[m]) ? pred4_[m] : c_pred;
+          const double c_ref = std::isfinite(pred4_[m]) ? pred4_[m] : c_pred;
           const double excess = r.c - std::min(c_ref, c_lin);
           const bool far = phi_r - phi_p1 > kMaxMovePhase;
           const bool bent = std::isfinite(step) && !(excess <= kSmooth * step + 1e-10 * r.c);
@@ -723,7 +758,7 @@ void CurveSolver::solve(const double* omega, std::size_t n_freq, int mode, const
       if (doubt || wave_ == Wave::love) K = verify(w, roots, K, need);
     }
     for (std::size_t m = 0; m < need; ++m) {
-      if (j > 0 && !group_) {
+      if (j > 0) {
         err4_[m] = m < K ? std::fabs(roots[m].c - pred4_[m]) : kNaN;
         err6_[m] = m < K ? std::fabs(roots[m].c - pred6_[m]) : kNaN;
       }
