@@ -33,6 +33,7 @@ inline double sgn(double x) { return x < 0.0 ? -1.0 : 1.0; }
 struct Eval {
   double F, Fs, Fw;
   double Ls = 0.0;  ///< dL/ds, L = log(1/scale) of F (secular()); 0 when not tracked
+  double N = 1.0;   ///< G = F / N is the scale-free secular function (secular())
 };
 
 struct Root {
@@ -75,9 +76,15 @@ class CurveSolver {
     // Phase only: Newton on the scaled function (growth bookkeeping, see secular()). With group
     // velocity the plain Newton on the unscaled F is kept: its last iterates lie closer to the
     // root, where dc/domega is evaluated.
-    double g[ND] = {};
-    const Dual<ND> F = secular(m_, wave_, S, C, W, ND == 1 ? g : nullptr);
-    return {F.v, F.d[0], ND == 2 ? F.d[ND - 1] : 0.0, g[0]};
+    double g[ND] = {}, N = 1.0;
+    const Dual<ND> F = secular(m_, wave_, S, C, W, ND == 1 ? g : nullptr, &N);
+    return {F.v, F.d[0], ND == 2 ? F.d[ND - 1] : 0.0, g[0], N};
+  }
+  /// The scale-free secular function G = F / N (secular()), plain evaluation.
+  double g0(double s, double omega) const {
+    double N = 1.0;
+    const double F = secular<double>(m_, wave_, s, c_of_s(s), omega, nullptr, &N);
+    return F / N;
   }
   double wkb_phase(double c, double omega) const;
 
@@ -106,6 +113,7 @@ class CurveSolver {
   Root newton(double s0, double omega, bool bracketed, double s_a, double F_a, double s_b,
               double K_hint) const;
   Root refine(double c1, double F1, double c2, double F2, double omega) const;
+  Root continue_phase(double s0, double omega, double K_hint) const;
   int scan(double c_a, double F_a, double c_b, double omega, int need, Root* out);
   /// Mode count N(c) at omega (mode_count.hpp); -1 where none is available (Rayleigh waves
   /// with fluid layers).
@@ -340,6 +348,75 @@ Root CurveSolver::newton(double s0, double omega, bool bracketed, double s_a, do
     s = s_new;
   }
   return res;
+}
+
+// Phase-only continuation from a prediction s0: one Newton step on G = F / N from a value +
+// slope evaluation, then secant steps on plain evaluations of G (about half the cost of a
+// value + slope one; G is nearly linear between roots, see secular()). Convergence: the error
+// of the new iterate is estimated as K |d_k| |d_(k-1)| (secant; K |d|^2 after the Newton step),
+// K the observed |G''/2G'| in relative units (K_hint from the previous frequency until a
+// secant step has measured it); it must be below 1e-12. Anything unusual (a step leaving
+// (0, s_max], no sign structure, more than 12 steps) hands over to the safeguarded newton<1>
+// from the last iterate, so the outcome is never worse than before.
+Root CurveSolver::continue_phase(double s0, double omega, double K_hint) const {
+  const Eval e = eval<1>(s0, omega);
+  const double Gs = e.Fs - e.F * e.Ls;
+  if (!(std::isfinite(e.F) && std::isfinite(Gs) && Gs != 0.0 && e.N > 0.0))
+    return newton<1>(s0, omega, false, 0.0, 0.0, 0.0, K_hint);
+  if (e.F == 0.0) {
+    Root r;
+    r.ok = true;
+    r.c = c_of_s(s0);
+    r.sgn_c = -sgn(Gs);
+    r.K = K_hint;
+    return r;
+  }
+  double s_prev = s0, G_prev = e.F / e.N, slope = Gs / e.N;
+  double s = s0 - G_prev / slope;
+  double d_prev = kNaN;  // relative size of the step before the last
+  double d = step_measure(std::fabs(s - s_prev), s, c_of_s(s));
+  double K = K_hint;
+  for (int it = 0; it < 12; ++it) {
+    if (!(s > 0.0 && s <= s_max_)) break;
+    const double c = c_of_s(s);
+    // Error estimate of s (the iterate not yet evaluated): K d^2 after the Newton step,
+    // K d d_prev after a secant step.
+    const double est = std::isfinite(d_prev) ? K * d * d_prev : K * d * d;
+    if (std::isfinite(K) && est <= 1e-12 && d <= 1e-5) {
+      Root r;
+      r.ok = true;
+      r.c = c;
+      r.sgn_c = -sgn(slope);
+      r.K = K;
+      return r;
+    }
+    if (d <= 1e-14) break;  // stalled without a credible error estimate
+    const double G = g0(s, omega);
+    if (!std::isfinite(G)) break;
+    if (G == 0.0) {
+      Root r;
+      r.ok = true;
+      r.c = c;
+      r.sgn_c = -sgn(slope);
+      r.K = K;
+      return r;
+    }
+    const double sl = (G - G_prev) / (s - s_prev);
+    if (!(std::isfinite(sl) && sl != 0.0) || sgn(sl) != sgn(slope)) break;
+    // K from the secant error model e_(k+1) = K e_k e_(k-1), measured as the next step over
+    // the product of the last two.
+    const double s_next = s - G / sl;
+    const double d_next = step_measure(std::fabs(s_next - s), s_next, c_of_s(s_next));
+    const double K_obs = d_next / (d * (std::isfinite(d_prev) ? d_prev : d));
+    if (std::isfinite(K_obs) && d <= 1e-4) K = std::max(K_obs, std::isfinite(K) ? 0.5 * K : 0.0);
+    s_prev = s;
+    G_prev = G;
+    slope = sl;
+    s = s_next;
+    d_prev = d;
+    d = d_next;
+  }
+  return newton<1>(std::clamp(s_prev, 0.0, s_max_), omega, false, 0.0, 0.0, 0.0, K_hint);
 }
 
 Root CurveSolver::refine(double c1, double F1, double c2, double F2, double omega) const {
@@ -687,7 +764,7 @@ void CurveSolver::solve(const double* omega, std::size_t n_freq, int mode, const
         if (!std::isfinite(c_pred)) c_pred = p1.c;
         c_pred = std::clamp(c_pred, lower + 1e-9 * lower, m_.beta_n * (1.0 - 1e-12));
         Root r = group_ ? newton<2>(s_of_c(c_pred), w, false, 0.0, 0.0, 0.0, p1.K)
-                        : newton<1>(s_of_c(c_pred), w, false, 0.0, 0.0, 0.0, p1.K);
+                        : continue_phase(s_of_c(c_pred), w, p1.K);
         const double below = m == 0 ? sign_lo_ : roots[m - 1].sgn_c;
         // Guards: ordered, parity of the root count below (sign of F just below this root ==
         // sign just above the root below), close to the prediction in WKB phase, and the WKB

@@ -227,10 +227,11 @@ enum class Wave { rayleigh, love };
 /// (v, tau); times the fluid part's (phi, u) norm if any). G = F_unscaled / |V| is a smooth,
 /// scale-free function with the same roots whose derivative is F' - F L' (both known up to the
 /// same positive factor); it is nearly linear in c between roots, and Newton steps on it,
-/// -G / G', converge in far fewer iterations than on the unscaled F (same roots).
+/// -G / G', converge in far fewer iterations than on the unscaled F (same roots). `gnorm`
+/// (plain or dual) receives that factor N for the returned value: G = F / N, G' = (F' - F L')/N.
 template <class T>
 T secular(const PreparedModel& m, Wave wave, const T& s, const T& c, const T& omega,
-          double* growth = nullptr) {
+          double* growth = nullptr, double* gnorm = nullptr) {
   constexpr int ND = std::is_same<T, double>::value ? 1 : int(sizeof(T) / sizeof(double)) - 1;
   double lg_a[ND] = {}, lg_b[ND] = {};  // log-derivatives of the last normalisations
   auto set_growth = [&]() {
@@ -273,6 +274,7 @@ T secular(const PreparedModel& m, Wave wave, const T& s, const T& c, const T& om
       tau = scale_down(t1, f);
     }
     set_growth();
+    if (gnorm) *gnorm = std::sqrt(value(v) * value(v) + value(tau) * value(tau));
     return tau + (m.mu[n] * s) * v;
   }
   // Rayleigh: Dunkin compound matrix, from the half-space upward (CPS dltar4 ordering).
@@ -376,8 +378,11 @@ T secular(const PreparedModel& m, Wave wave, const T& s, const T& c, const T& om
     e3 = scale_down(n3, f);
     e4 = scale_down(n4, f);
   }
+  const double norm_a = std::sqrt(value(e1) * value(e1) + value(e2) * value(e2) +
+                                  value(e3) * value(e3) + value(e4) * value(e4));
   if (top == 0) {
     set_growth();
+    if (gnorm) *gnorm = norm_a;
     return e0;
   }
   // Fluid layers on top: propagate (phi, u_z) of the fluid from the free surface (0, 1) down to
@@ -404,6 +409,7 @@ T secular(const PreparedModel& m, Wave wave, const T& s, const T& c, const T& om
     u = scale_down(u1, f);
   }
   set_growth();
+  if (gnorm) *gnorm = norm_a * std::sqrt(value(phi) * value(phi) + value(u) * value(u));
   return u * e0 - (m.rho[top - 1] * phi) * e1;
 }
 
