@@ -6,13 +6,19 @@
 //
 // Root search (dispersion.cpp): periods are processed from the shortest to the longest. At the
 // first (highest) frequency the phase-velocity axis (c_lo, vs_halfspace] is scanned with an
-// adaptive step (at most a quarter of a WKB mode spacing); pairs of close roots between two
-// same-sign samples are caught by a slope test (analytic dF/dc at both ends) and a three-point
-// dip test, followed by a golden-section search of |F|; every sign change is refined. At
-// each further frequency every tracked mode is continued with a safeguarded Newton step on an
-// analytic (dual-number) derivative, from a prediction extrapolated along the curve; guards
-// (ordered roots, parity of the root count below, distance from the prediction in WKB phase,
-// and a scan below a root that leaves its smooth branch) catch jumps and fall back to a scan.
+// adaptive step (at most a quarter of a WKB mode spacing) and every sign change is refined.
+// Without a mode count (Rayleigh waves with fluid layers), pairs of close roots between two
+// same-sign samples are hunted by a slope test (analytic dF/dc at both ends) and a three-point
+// dip test followed by a golden-section search of |F|; with a count the scan only needs signs
+// (plain evaluations) because the count check below finds any pair it stepped over. At
+// each further frequency every tracked mode is continued from a prediction extrapolated along
+// the curve (Lagrange in ln omega through the last 4 or 6 roots, or Hermite through the last
+// 2 or 3 roots and slopes on the group path, the higher order where it did better at the
+// previous frequency): Newton steps on the scale-free secular function G = F/|V| (analytic
+// dual-number derivative; phase only: one Newton step then secant steps on plain
+// evaluations); guards (ordered roots, parity of the root count below, distance from the
+// prediction in WKB phase, and a root that leaves its smooth branch) catch jumps and call for
+// the count (or, without one, a scan).
 // PROOF (mode_count.hpp): the roots found are modes 0..n without a gap iff the mode count
 // N(c) just above the highest one is n + 1 (or N(vs_n) = the number found when fewer modes
 // exist). This one count is evaluated at the first frequency, at every frequency for Love

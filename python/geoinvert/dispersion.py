@@ -8,10 +8,10 @@ Rayleigh waves (P-SV): Dunkin's (1965) compound-matrix (delta-matrix) secular fu
 normalised form of CPS surf96 (Herrmann), written in real arithmetic as analytic functions of
 ``x² = (ωh)²(1/c² − 1/v²)`` so that it is continuous across every layer velocity. Love waves (SH):
 the Thomson–Haskell propagator. Roots are bracketed by an adaptive scan at the shortest period
-and then continued period by period with a safeguarded Newton iteration on analytic
-(dual-number) derivatives; ordering and parity guards, and a scan below any root that leaves
-its smooth branch, catch skipped roots and fall back to a scan. A mode count N(c) (the number
-of modes slower than c: an exact Sturm count for Love waves, a Maslov/focal-point count after
+and then continued period by period from an extrapolated prediction with a safeguarded
+Newton/secant iteration (analytic dual-number derivatives) on a scale-free form of the secular
+function; ordering, parity and smooth-branch guards catch skipped roots. A mode count N(c) (the
+number of modes slower than c: an exact Sturm count for Love waves, a Maslov/focal-point count after
 Woodhouse 1988 for Rayleigh waves in solid models) then proves that the roots are modes 0..n
 without a gap -- at the shortest period, at every period for Love waves, and wherever a guard
 fired for Rayleigh waves -- or isolates every mode by bisection on the count. Roots are refined
