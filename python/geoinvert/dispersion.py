@@ -53,7 +53,7 @@ _WAVES = ("rayleigh", "love")
 
 
 def _is_mode(m: Any) -> bool:
-    return not isinstance(m, (bool, np.bool_)) and isinstance(m, (int, np.integer)) and m >= 0
+    return bool(not isinstance(m, (bool, np.bool_)) and isinstance(m, (int, np.integer)) and m >= 0)
 
 
 def _check_modes(mode: Any) -> list[int] | None:
