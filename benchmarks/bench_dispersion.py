@@ -11,8 +11,11 @@ Cases (issue 2): (a) 4-layer crust over a half-space, 11 and 21 periods 28.6–1
 phase; (b) the same, group velocity; (c) a 40-layer crust + upper-mantle model, 21 periods
 5–100 s, Rayleigh phase; (d) 5 Rayleigh modes (0–4), 30 periods 1–50 s on the model of (a).
 Each case runs as a single-model call and as a batch (``N_BATCH`` perturbed models: one call for
-geoinvert, a Python loop for the peers, which have no batch API). geoinvert runs with
-``n_threads=1`` everywhere and also ``n_threads=2`` in the batches; the peers are single-threaded.
+geoinvert, a Python loop for the peers, which have no batch API). For (d), geoinvert runs one
+call per mode like the peers (``geoinvert``) and also all five modes in one call
+(``geoinvert-modes``, ``mode=[0, 1, 2, 3, 4]``; the peers' APIs return one mode per call).
+geoinvert runs with ``n_threads=1`` everywhere and also ``n_threads=2`` in the batches; the
+peers are single-threaded.
 Every benchmark records ``curves`` (dispersion curves per call) in ``extra_info`` so that the
 report compares curves per second. Peers that are not installed, and geoinvert if
 ``geoinvert.dispersion`` is missing, are skipped.
@@ -71,9 +74,17 @@ def _batch(model: tuple[np.ndarray, ...], n: int) -> tuple[np.ndarray, ...]:
 def _runner(impl: str, case: dict, batch: bool, threads: int) -> tuple[Callable[[], object], int]:
     t = case["periods"]
     modes = case["modes"]
-    n = N_BATCH[impl] if batch else 1
+    n = N_BATCH[impl.split("-")[0]] if batch else 1
     d, vp, vs, rho = _batch(case["model"], n) if batch else case["model"]
     ncurves = n * len(modes)
+    if impl == "geoinvert-modes":  # all modes of the case in one call (mode=[...])
+        disp = pytest.importorskip("geoinvert.dispersion")
+        fn = disp.group_velocity if case["group"] else disp.phase_velocity
+
+        def run():
+            return fn(t, d, vp, vs, rho, wave="rayleigh", mode=list(modes), n_threads=threads)
+
+        return run, ncurves
     if impl == "geoinvert":
         disp = pytest.importorskip("geoinvert.dispersion")
         fn = disp.group_velocity if case["group"] else disp.phase_velocity
@@ -112,8 +123,15 @@ PARAMS = [
     )
     for case in CASES
     for batch in (False, True)
-    for impl, threads in (("geoinvert", 1), ("geoinvert", 2), ("disba", 1), ("cps", 1))
+    for impl, threads in (
+        ("geoinvert", 1),
+        ("geoinvert", 2),
+        ("geoinvert-modes", 1),
+        ("disba", 1),
+        ("cps", 1),
+    )
     if not (impl == "geoinvert" and threads == 2 and not batch)
+    and not (impl == "geoinvert-modes" and len(CASES[case]["modes"]) == 1)
 ]
 
 

@@ -71,6 +71,12 @@ def table(rate: dict[tuple[str, bool, str, int], float]) -> list[str]:
             lines.append(
                 f"| {label} | {call} | {_fmt(ratio)} | {best or '–'} | {_fmt(dc)} | {_fmt(thr)} |"
             )
+            multi = rate.get((case, batch, "geoinvert-modes", 1))
+            if multi and best:
+                lines.append(
+                    f"| {label}, all modes in one call (`mode=[0, …, 4]`) | {call} | "
+                    f"{_fmt(multi / avail[best])} | {best} | – | – |"
+                )
     lines += ["", "Group/phase cost (time per curve, group over phase, 1 thread):", ""]
     lines += ["| periods | call | geoinvert | disba | cps |", "|---|---|---|---|---|"]
     for n in ("11", "21"):

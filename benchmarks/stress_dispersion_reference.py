@@ -17,8 +17,12 @@ reference's scan skipped; the value is reported as "reference missed a root" and
 as wrong. Everything else counts as wrong. Run:
 
     python benchmarks/stress_dispersion_reference.py SEED N_MODELS
+
+The reference curves (which do not depend on the kernel) are cached per seed and model in
+build/stress_cache/ (or $GEOINVERT_STRESS_CACHE), so re-runs after a kernel change are fast.
 """
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -34,6 +38,21 @@ import make_dispersion_fixtures as mk  # noqa: E402
 from geoinvert import dispersion as disp  # noqa: E402
 
 N_MODES = 3
+CACHE = Path(os.environ.get("GEOINVERT_STRESS_CACHE", ROOT / "build" / "stress_cache"))
+
+
+def cached_reference(seed: int, k: int, m: dict, model: tuple, wave: str):
+    """Reference (phase, group) of modes 0..N_MODES-1, cached on disk (keyed by the model)."""
+    f = CACHE / f"seed{seed}_model{k}_{wave}.npz"
+    if f.exists():
+        z = np.load(f)
+        keys = ("t", "d", "vp", "vs", "rho")
+        if all(np.array_equal(z[a], b) for a, b in zip(keys, (m["t"], *model), strict=True)):
+            return z["ph"], z["gr"]
+    ph, gr = ref.reference_curves(m["t"], *model, wave=wave, n_modes=N_MODES)
+    CACHE.mkdir(parents=True, exist_ok=True)
+    np.savez(f, t=m["t"], d=model[0], vp=model[1], vs=model[2], rho=model[3], ph=ph, gr=gr)
+    return ph, gr
 
 
 def reference_missed(model, wave: str, period: float, ours: np.ndarray, theirs: np.ndarray) -> bool:
@@ -62,7 +81,7 @@ def main(seed: int, n: int) -> int:
         m = mk.generic(rng) if k % 3 else mk.strong_lvz(rng)
         model = (m["d"], m["vp"], m["vs"], m["rho"])
         for wave in ("rayleigh", "love"):
-            ph, gr = ref.reference_curves(m["t"], *model, wave=wave, n_modes=N_MODES)
+            ph, gr = cached_reference(seed, k, m, model, wave)
             ours = np.array(
                 [disp.phase_velocity(m["t"], *model, wave=wave, mode=mo) for mo in range(N_MODES)]
             )

@@ -18,7 +18,8 @@ geoinvert::dispersion::Wave parse_wave(const std::string& wave) {
 py::object dispersion_curves(const DoubleArray& periods, const DoubleArray& thickness,
                              const DoubleArray& vp, const DoubleArray& vs, const DoubleArray& rho,
                              const std::string& wave, int mode, bool spherical, bool group,
-                             const py::object& n_threads, double earth_radius) {
+                             const py::object& n_threads, double earth_radius,
+                             const py::object& modes) {
   namespace gd = geoinvert::dispersion;
   if (periods.ndim() != 1)
     throw std::invalid_argument("periods must be 1-D, got " + std::to_string(periods.ndim()) +
@@ -47,11 +48,16 @@ py::object dispersion_curves(const DoubleArray& periods, const DoubleArray& thic
   rq.spherical = spherical;
   rq.group = group;
   rq.earth_radius = earth_radius;
+  if (!modes.is_none()) {
+    rq.modes = modes.cast<std::vector<int>>();
+    if (rq.modes.empty()) throw std::invalid_argument("modes must not be empty");
+  }
   const long threads = geoinvert::bindings::thread_request(n_threads);
   gd::validate(periods.data(), n_periods, thickness.data(), vp.data(), vs.data(), rho.data(),
                n_models, n_layers, rq);
   std::vector<py::ssize_t> shape;
   if (nd == 2) shape.push_back(static_cast<py::ssize_t>(n_models));
+  if (!modes.is_none()) shape.push_back(static_cast<py::ssize_t>(rq.modes.size()));
   shape.push_back(static_cast<py::ssize_t>(n_periods));
   DoubleArray phase(shape);
   DoubleArray grp(group ? shape : std::vector<py::ssize_t>{0});
@@ -122,9 +128,12 @@ void register_dispersion(py::module_& m) {
         py::arg("vp"), py::arg("vs"), py::arg("rho"), py::arg("wave") = "rayleigh",
         py::arg("mode") = 0, py::arg("spherical") = false, py::arg("group") = false,
         py::arg("n_threads") = py::none(), py::arg("earth_radius") = 6370.0,
+        py::arg("modes") = py::none(),
         "Surface-wave phase velocity (km/s) of a layered model, or (phase, group) with "
         "group=True. periods in s (1-D); thickness (km), vp, vs (km/s), rho (g/cm^3) of shape "
         "(n_layers,) or (n_models, n_layers); output (n_periods,) or (n_models, n_periods); "
+        "with modes=[m0, m1, ...] (overrides mode) an axis of modes before the periods: "
+        "(n_modes, n_periods) or (n_models, n_modes, n_periods), in one pass. "
         "NaN where the mode does not exist. Validates its input (ValueError).");
   m.def("dispersion_secular", &secular_function, py::arg("period"), py::arg("c"),
         py::arg("thickness"), py::arg("vp"), py::arg("vs"), py::arg("rho"),

@@ -6,13 +6,19 @@
 //
 // Root search (dispersion.cpp): periods are processed from the shortest to the longest. At the
 // first (highest) frequency the phase-velocity axis (c_lo, vs_halfspace] is scanned with an
-// adaptive step (at most a quarter of a WKB mode spacing); pairs of close roots between two
-// same-sign samples are caught by a slope test (analytic dF/dc at both ends) and a three-point
-// dip test, followed by a golden-section search of |F|; every sign change is refined. At
-// each further frequency every tracked mode is continued with a safeguarded Newton step on an
-// analytic (dual-number) derivative, from a prediction extrapolated along the curve; guards
-// (ordered roots, parity of the root count below, distance from the prediction in WKB phase,
-// and a scan below a root that leaves its smooth branch) catch jumps and fall back to a scan.
+// adaptive step (at most a quarter of a WKB mode spacing) and every sign change is refined.
+// Without a mode count (Rayleigh waves with fluid layers), pairs of close roots between two
+// same-sign samples are hunted by a slope test (analytic dF/dc at both ends) and a three-point
+// dip test followed by a golden-section search of |F|; with a count the scan only needs signs
+// (plain evaluations) because the count check below finds any pair it stepped over. At
+// each further frequency every tracked mode is continued from a prediction extrapolated along
+// the curve (Lagrange in ln omega through the last 4 or 6 roots, or Hermite through the last
+// 2 or 3 roots and slopes on the group path, the higher order where it did better at the
+// previous frequency): Newton steps on the scale-free secular function G = F/|V| (analytic
+// dual-number derivative; phase only: one Newton step then secant steps on plain
+// evaluations); guards (ordered roots, parity of the root count below, distance from the
+// prediction in WKB phase, and a root that leaves its smooth branch) catch jumps and call for
+// the count (or, without one, a scan).
 // PROOF (mode_count.hpp): the roots found are modes 0..n without a gap iff the mode count
 // N(c) just above the highest one is n + 1 (or N(vs_n) = the number found when fewer modes
 // exist). This one count is evaluated at the first frequency, at every frequency for Love
@@ -28,6 +34,7 @@
 #pragma once
 
 #include <cstddef>
+#include <vector>
 
 #include "dispersion/secular.hpp"
 
@@ -37,6 +44,9 @@ namespace geoinvert::dispersion {
 struct Request {
   Wave wave = Wave::rayleigh;
   int mode = 0;                 ///< 0 = fundamental
+  /// Several modes in one pass (each >= 0, any order); empty: just `mode`. All modes up to the
+  /// highest one are found anyway (no mode is skipped), so this costs one pass for the highest.
+  std::vector<int> modes;
   bool spherical = false;       ///< apply the earth-flattening transformation
   double earth_radius = 6370.0; ///< km, flattening radius (that of CPS surf96)
   bool group = false;           ///< also compute group velocity
@@ -48,11 +58,13 @@ void validate(const double* periods, std::size_t n_periods, const double* thickn
               const double* vp, const double* vs, const double* rho, std::size_t n_models,
               std::size_t n_layers, const Request& request);
 
-/// Phase (and optionally group) velocity in km/s of `request.mode` for every model and period.
+/// Phase (and optionally group) velocity in km/s of `request.mode` (or of each of
+/// `request.modes`) for every model and period.
 ///
 /// periods in s (any order, > 0); thickness km, vp/vs km/s, rho g/cm^3, shape
-/// (n_models, n_layers), the last layer is the half-space. Writes phase[n_models * n_periods]
-/// and, when request.group, group[n_models * n_periods] (may be null otherwise). A mode that
+/// (n_models, n_layers), the last layer is the half-space. Writes phase[n_models * n_modes *
+/// n_periods] (model-major, then mode in request order; n_modes = 1 without `modes`) and, when
+/// request.group, group of the same shape (may be null otherwise). A mode that
 /// does not exist at a period is NaN. Models are spread over n_threads (<= 0: all cores);
 /// results do not depend on the thread count. Input must have passed validate().
 void compute(const double* periods, std::size_t n_periods, const double* thickness,

@@ -197,10 +197,9 @@ inline int rayleigh_mode_count(const PreparedModel& m, double c, double omega,
     e2 = std::arg(0.5 * (tr - disc));
   };
   // arg det Z (arg det W = -2 arg det Z); invariant under positive column operations.
-  auto arg_det = [&]() {
-    const double re = Y[0][0] * Y[1][1] - Y[2][0] * Y[3][1] - Y[0][1] * Y[1][0] + Y[2][1] * Y[3][0];
-    const double im = Y[0][0] * Y[3][1] + Y[2][0] * Y[1][1] - Y[0][1] * Y[3][0] - Y[2][1] * Y[1][0];
-    return std::atan2(im, re);
+  auto det_z = [&](double& re, double& im) {
+    re = Y[0][0] * Y[1][1] - Y[2][0] * Y[3][1] - Y[0][1] * Y[1][0] + Y[2][1] * Y[3][0];
+    im = Y[0][0] * Y[3][1] + Y[2][0] * Y[1][1] - Y[0][1] * Y[3][0] - Y[2][1] * Y[1][0];
   };
   auto normalise = [&]() {  // Gram-Schmidt (same plane; det Z times a positive factor)
     double n0 = 0.0;
@@ -222,8 +221,16 @@ inline int rayleigh_mode_count(const PreparedModel& m, double c, double omega,
   normalise();
   double a1, a2;
   eig_angles(a1, a2);
-  double arg0 = arg_det();
-  double turn = 0.0;  // unwrapped change of arg det Z from the half-space to the surface
+  // Unwrapped change of arg det Z from the half-space to the surface: the principal value at
+  // the end minus that at the start, plus 2 pi for every passage through the branch cut (the
+  // negative real axis) counter-clockwise, minus 2 pi clockwise. Each sub-step turns det Z by
+  // less than pi, so the direction of a step is the sign of the cross product z0 x z1, and a
+  // step crosses the cut iff Im changes sign while turning the way that passes through pi
+  // (no atan2 per sub-step).
+  double re0, im0;
+  det_z(re0, im0);
+  const double arg_start = std::atan2(im0 + 0.0, re0);
+  long cuts = 0;
   for (std::size_t ii = m.n; ii-- > 0;) {
     const double h = m.h[ii], mu = m.mu[ii], rho = m.rho[ii];
     const double l2m = rho * m.vp[ii] * m.vp[ii], q = (l2m - 2.0 * mu) / l2m;
@@ -274,13 +281,19 @@ inline int rayleigh_mode_count(const PreparedModel& m, double c, double omega,
       for (int r = 0; r < 4; ++r)
         for (int col = 0; col < 2; ++col) Y[r][col] = Yn[r][col];
       if ((st & 7) == 7 || st + 1 == ns) normalise();
-      const double arg1 = arg_det();
-      double d = arg1 - arg0;  // true change in (-pi, pi); principal values differ by < 2 pi
-      d = d > kPi ? d - 2.0 * kPi : (d <= -kPi ? d + 2.0 * kPi : d);
-      turn += d;
-      arg0 = arg1;
+      double re1, im1;
+      det_z(re1, im1);
+      const bool up0 = im0 >= 0.0, up1 = im1 >= 0.0;
+      if (up0 != up1) {
+        const double cross = re0 * im1 - im0 * re1;  // > 0: counter-clockwise
+        if (up0 && cross > 0.0) ++cuts;              // through +pi into the lower half
+        if (!up0 && cross < 0.0) --cuts;             // through -pi into the upper half
+      }
+      re0 = re1;
+      im0 = im1;
     }
   }
+  const double turn = std::atan2(im0 + 0.0, re0) - arg_start + 2.0 * kPi * static_cast<double>(cuts);
   double e1, e2;
   eig_angles(e1, e2);
   // Focal points: all crossings of W through -1 go one way (Legendre condition B > 0).

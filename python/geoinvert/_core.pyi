@@ -21,6 +21,7 @@ def dispersion_curves(
     group: bool = False,
     n_threads: int | None = None,
     earth_radius: float = 6370.0,
+    modes: list[int] | None = None,
 ) -> NDArray[np.float64] | tuple[NDArray[np.float64], NDArray[np.float64]]: ...
 def dispersion_secular(
     period: float,

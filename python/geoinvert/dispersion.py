@@ -8,10 +8,10 @@ Rayleigh waves (P-SV): Dunkin's (1965) compound-matrix (delta-matrix) secular fu
 normalised form of CPS surf96 (Herrmann), written in real arithmetic as analytic functions of
 ``x² = (ωh)²(1/c² − 1/v²)`` so that it is continuous across every layer velocity. Love waves (SH):
 the Thomson–Haskell propagator. Roots are bracketed by an adaptive scan at the shortest period
-and then continued period by period with a safeguarded Newton iteration on analytic
-(dual-number) derivatives; ordering and parity guards, and a scan below any root that leaves
-its smooth branch, catch skipped roots and fall back to a scan. A mode count N(c) (the number
-of modes slower than c: an exact Sturm count for Love waves, a Maslov/focal-point count after
+and then continued period by period from an extrapolated prediction with a safeguarded
+Newton/secant iteration (analytic dual-number derivatives) on a scale-free form of the secular
+function; ordering, parity and smooth-branch guards catch skipped roots. A mode count N(c) (the
+number of modes slower than c: an exact Sturm count for Love waves, a Maslov/focal-point count after
 Woodhouse 1988 for Rayleigh waves in solid models) then proves that the roots are modes 0..n
 without a gap -- at the shortest period, at every period for Love waves, and wherever a guard
 fired for Rayleigh waves -- or isolates every mode by bisection on the count. Roots are refined
@@ -35,6 +35,7 @@ Conventions
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -51,20 +52,41 @@ EARTH_RADIUS_KM = 6370.0
 _WAVES = ("rayleigh", "love")
 
 
+def _is_mode(m: Any) -> bool:
+    return bool(not isinstance(m, (bool, np.bool_)) and isinstance(m, (int, np.integer)) and m >= 0)
+
+
+def _check_modes(mode: Any) -> list[int] | None:
+    """None for a single mode (an int), else the list of modes of a sequence."""
+    if isinstance(mode, (int, np.integer)) and not isinstance(mode, (bool, np.bool_)):
+        if mode < 0:
+            raise ValueError(f"mode must be an integer >= 0, got {mode!r}")
+        return None
+    if isinstance(mode, (str, bytes)) or not isinstance(mode, (Sequence, range, np.ndarray)):
+        raise ValueError(f"mode must be an integer >= 0 or a sequence of them, got {mode!r}")
+    modes = list(np.asarray(mode).ravel()) if isinstance(mode, np.ndarray) else list(mode)
+    if not modes:
+        raise ValueError("mode: the sequence of modes is empty")
+    for i, m in enumerate(modes):
+        if not _is_mode(m):
+            raise ValueError(f"mode must contain integers >= 0; found {m!r} at index {i}")
+    return [int(m) for m in modes]
+
+
 def _check_options(
     wave: Any, mode: Any, spherical: Any, n_threads: Any, earth_radius: Any
-) -> tuple[str, int, int, float]:
+) -> tuple[str, int, list[int] | None, int, float]:
     if not isinstance(wave, str) or wave.lower() not in _WAVES:
         raise ValueError(f"wave must be 'rayleigh' or 'love', got {wave!r}")
-    if isinstance(mode, bool) or not isinstance(mode, (int, np.integer)) or mode < 0:
-        raise ValueError(f"mode must be an integer >= 0, got {mode!r}")
+    modes = _check_modes(mode)
     if not isinstance(spherical, (bool, np.bool_)):
         raise ValueError(f"spherical must be True or False, got {spherical!r}")
     if isinstance(earth_radius, bool) or not isinstance(earth_radius, (int, float, np.number)):
         raise ValueError(f"earth_radius must be a number (km), got {earth_radius!r}")
     if not (np.isfinite(earth_radius) and earth_radius > 0):
         raise ValueError(f"earth_radius must be finite and positive (km), got {earth_radius!r}")
-    return wave.lower(), int(mode), check_threads(n_threads), float(earth_radius)
+    mode_ = 0 if modes is not None else int(mode)
+    return wave.lower(), mode_, modes, check_threads(n_threads), float(earth_radius)
 
 
 def _compute(
@@ -74,13 +96,15 @@ def _compute(
     vs: ArrayLike,
     rho: ArrayLike,
     wave: str,
-    mode: int,
+    mode: int | Sequence[int],
     spherical: bool,
     n_threads: int | None,
     group: bool,
     earth_radius: float,
 ) -> Any:
-    wave_, mode_, threads, radius = _check_options(wave, mode, spherical, n_threads, earth_radius)
+    wave_, mode_, modes, threads, radius = _check_options(
+        wave, mode, spherical, n_threads, earth_radius
+    )
     p = as_float_array("periods", periods, ndim=(0, 1))
     p = np.atleast_1d(p)
     arrays = [
@@ -100,6 +124,7 @@ def _compute(
             group=group,
             n_threads=None if threads == 0 else threads,
             earth_radius=radius,
+            modes=modes,
         )
     except ValueError:
         # The kernel validates everything in one fast pass; for the generic checks, re-run the
@@ -117,7 +142,7 @@ def phase_velocity(
     rho: ArrayLike,
     *,
     wave: str = "rayleigh",
-    mode: int = 0,
+    mode: int | Sequence[int] = 0,
     spherical: bool = False,
     n_threads: int | None = None,
     earth_radius: float = EARTH_RADIUS_KM,
@@ -134,8 +159,10 @@ def phase_velocity(
         allowed at the top.
     wave : {"rayleigh", "love"}
         Wave type.
-    mode : int
-        Mode index, 0 for the fundamental mode.
+    mode : int or sequence of int
+        Mode index, 0 for the fundamental mode. A sequence (e.g. ``range(5)``) computes several
+        modes in one pass, at about the cost of the highest one alone (every mode below it is
+        found anyway), and adds a mode axis to the output.
     spherical : bool
         Apply the earth-flattening transformation of CPS surf96 (spherical earth).
     n_threads : int, optional
@@ -148,6 +175,8 @@ def phase_velocity(
     -------
     ndarray, shape (n_periods,) or (n_models, n_periods)
         Phase velocity in km/s; NaN where the mode does not exist (beyond its cut-off period).
+        With a sequence of modes: shape (n_modes, n_periods) or (n_models, n_modes, n_periods),
+        modes in the order given.
 
     Raises
     ------
@@ -170,7 +199,7 @@ def group_velocity(
     rho: ArrayLike,
     *,
     wave: str = "rayleigh",
-    mode: int = 0,
+    mode: int | Sequence[int] = 0,
     spherical: bool = False,
     n_threads: int | None = None,
     earth_radius: float = EARTH_RADIUS_KM,
@@ -179,8 +208,8 @@ def group_velocity(
 
     Same parameters as :func:`phase_velocity`. The group velocity ``U = dω/dk`` is obtained by
     implicit differentiation of the secular function at the root (analytic derivatives, no
-    finite difference). Returns an array of shape (n_periods,) or (n_models, n_periods), NaN
-    where the mode does not exist.
+    finite difference). Returns an array of shape (n_periods,) or (n_models, n_periods) (with a
+    sequence of modes, a mode axis before the periods), NaN where the mode does not exist.
     """
     return _compute(
         periods, thickness, vp, vs, rho, wave, mode, spherical, n_threads, True, earth_radius
@@ -195,7 +224,7 @@ def curves(
     rho: ArrayLike,
     *,
     wave: str = "rayleigh",
-    mode: int = 0,
+    mode: int | Sequence[int] = 0,
     spherical: bool = False,
     n_threads: int | None = None,
     earth_radius: float = EARTH_RADIUS_KM,
@@ -203,7 +232,8 @@ def curves(
     """Phase and group velocity (km/s) of a surface-wave mode in one pass.
 
     Same parameters as :func:`phase_velocity`; returns ``(phase, group)``, each of shape
-    (n_periods,) or (n_models, n_periods), NaN where the mode does not exist. Costs about the
+    (n_periods,) or (n_models, n_periods) (with a sequence of modes, a mode axis before the
+    periods), NaN where the mode does not exist. Costs about the
     same as :func:`group_velocity` alone (the phase velocity comes for free).
     """
     phase, group = _compute(
