@@ -144,11 +144,12 @@ def dispersion(
     try:
         layered = read_model(path)
         p = np.asarray(_parse_periods(periods))
-        all_modes = [
-            disp.curves(p, *layered.arrays(), wave=wave, mode=m, spherical=spherical,
-                        n_threads=threads)
-            for m in range(mode + 1)
-        ]  # fmt: skip
+        # modes 0..mode in one kernel call (one root scan serves them all)
+        phases, groups = disp.curves(
+            p, *layered.arrays(), wave=wave, mode=range(mode + 1), spherical=spherical,
+            n_threads=threads,
+        )  # fmt: skip
+        all_modes = list(zip(phases, groups, strict=True))
     except ValueError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(code=2) from None

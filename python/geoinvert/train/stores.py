@@ -181,9 +181,17 @@ def open_training_data(store: str | Path, task: str, *, drop_failed: bool = True
         ok &= np.isfinite(x.reshape(x.shape[0], -1)).all(axis=1)
         y_check = y[:, :1] if task == "rf" else y
         ok &= np.isfinite(y_check.reshape(y.shape[0], -1)).all(axis=1)
-        n_bad = int((~ok).sum())
+        n_missing = int((status < 0).sum())  # chunks not written yet (partial store)
+        n_bad = int((~ok).sum()) - n_missing
         if n_bad:
             log.warning("open_training_data: dropped %d of %d failed samples", n_bad, ok.size)
+        if n_missing:
+            log.warning(
+                "open_training_data: %d of %d samples not generated yet (partial store; "
+                "finish it with `geoinvert generate ... --resume`)",
+                n_missing,
+                ok.size,
+            )
         x, y = x[ok], y[ok]
         params = None if params is None else params[ok]
     freqs = attrs.get("frequencies")
