@@ -1,10 +1,13 @@
 // Thread pool for batched kernels.
 //
-// A plain std::thread pool with an atomic work counter (in the style of scipy's pocketfft
+// A persistent std::thread pool with an atomic work counter (in the style of scipy's pocketfft
 // binding and hnswlib): items are handed out one at a time, so the assignment of items to
 // threads varies between runs but every item is computed by exactly the same code, and the
-// results never depend on the thread count. Exceptions thrown by a worker are captured
-// (std::exception_ptr) and rethrown on the calling thread after all workers have joined.
+// results never depend on the thread count. The calling thread works on its own batch too and
+// waits only for workers that joined it, so concurrent and nested calls cannot deadlock and a
+// forked child (no worker threads) still completes. Workers spin briefly before sleeping, so
+// back-to-back batches do not pay a thread wake-up each. Exceptions thrown by a worker are
+// captured (std::exception_ptr) and rethrown on the calling thread after all workers are done.
 #pragma once
 
 #include <cstddef>
