@@ -113,6 +113,8 @@ class CurveSolver {
   Root newton(double s0, double omega, bool bracketed, double s_a, double F_a, double s_b,
               double K_hint) const;
   Root refine(double c1, double F1, double c2, double F2, double omega) const;
+  /// dc/domega of a converged root from one two-derivative evaluation (group velocity).
+  void add_slope(Root& r, double omega) const;
   Root continue_phase(double s0, double omega, double K_hint) const;
   int scan(double c_a, double F_a, double c_b, double omega, int need, Root* out);
   /// Mode count N(c) at omega (mode_count.hpp); -1 where none is available (Rayleigh waves
@@ -425,10 +427,25 @@ Root CurveSolver::refine(double c1, double F1, double c2, double F2, double omeg
   double t = F1 / (F1 - F2);
   if (!(t > 0.05 && t < 0.95)) t = 0.5;
   const double s0 = s1 + t * (s2 - s1);
-  Root r = group_ ? newton<2>(s0, omega, true, s1, F1, s2, kNaN)
-                  : newton<1>(s0, omega, true, s1, F1, s2, kNaN);
-  if (r.ok) r.sgn_c = F2 > 0.0 ? 1.0 : -1.0;
+  // The root by the phase-only Newton on the scale-free G (fewer and cheaper evaluations than
+  // newton<2> on the unscaled F); with group velocity, dc/domega then comes from one value +
+  // two-derivative evaluation at the converged root.
+  Root r = newton<1>(s0, omega, true, s1, F1, s2, kNaN);
+  if (r.ok) {
+    r.sgn_c = F2 > 0.0 ? 1.0 : -1.0;
+    if (group_) add_slope(r, omega);
+  }
   return r;
+}
+
+void CurveSolver::add_slope(Root& r, double omega) const {
+  const double s = s_of_c(r.c);
+  const Eval e = eval<2>(s, omega);
+  const double dcds = -m_.beta_n * m_.beta_n * s / r.c;
+  r.dcdw = e.Fs != 0.0 ? -e.Fw * dcds / e.Fs : 0.0;
+  // K of newton<1> describes G, not the unscaled F that newton<2> iterates on at the next
+  // frequency: no hint, so that iteration measures its own.
+  r.K = kNaN;
 }
 
 // Scan (c_a, c_b] for up to `need` sign changes, refining each. Returns the number found.

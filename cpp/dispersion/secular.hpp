@@ -229,6 +229,9 @@ enum class Wave { rayleigh, love };
 /// same positive factor); it is nearly linear in c between roots, and Newton steps on it,
 /// -G / G', converge in far fewer iterations than on the unscaled F (same roots). `gnorm`
 /// (plain or dual) receives that factor N for the returned value: G = F / N, G' = (F' - F L')/N.
+/// Rayleigh recursion: normalise the compound vector every this many layers (and at the top).
+constexpr std::size_t kNormEvery = 4;
+
 template <class T>
 T secular(const PreparedModel& m, Wave wave, const T& s, const T& c, const T& omega,
           double* growth = nullptr, double* gnorm = nullptr) {
@@ -364,11 +367,24 @@ T secular(const PreparedModel& m, Wave wave, const T& s, const T& c, const T& om
     const T n2 = e0 * c02 + e1 * c12 + e2 * c22 + e3 * c32 + e4 * c42;
     const T n3 = e0 * c03 + e1 * c13 + e2 * c23 + e3 * c11 + e4 * c10;
     const T n4 = e0 * c04 + e1 * c03 + e2 * c24 + e3 * c01 + e4 * c00;
+    // Normalise every kNormEvery layers and after the last one: the scale factor (a division)
+    // lies on the recursion's dependency chain. Between normalisations the entries grow by at
+    // most ~(omega h)^2 k^2 rho^2 per layer (the exp(-x) factors are already taken out), far
+    // from overflow over a few layers.
+    if (ii != top && (n - ii) % kNormEvery != 0) {
+      e0 = n0;
+      e1 = n1;
+      e2 = n2;
+      e3 = n3;
+      e4 = n4;
+      continue;
+    }
     double nrm = std::max({std::fabs(value(n0)), std::fabs(value(n1)), std::fabs(value(n2)),
                            std::fabs(value(n3)), std::fabs(value(n4))});
     const double f = (nrm > 0.0 && std::isfinite(nrm)) ? 1.0 / nrm : 1.0;
-    if (growth) {
-      // (not e0, the secular function itself: G = e0 / |e0| would be a constant)
+    if (growth && ii == top) {
+      // (not e0, the secular function itself: G = e0 / |e0| would be a constant; only the
+      // vector after the last layer counts, its scale factors being constants)
       const T* x[4] = {&n1, &n2, &n3, &n4};
       norm_logd(x, 4, lg_a);
     }
