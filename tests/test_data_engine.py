@@ -6,6 +6,7 @@ so they run without any compiled kernel; the dispersion task is tested where the
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -44,6 +45,17 @@ def _assert_identical(a: dict, b: dict) -> None:
     for k in ARRAYS:
         assert a[k].dtype == b[k].dtype and a[k].shape == b[k].shape, k
         assert a[k].tobytes() == b[k].tobytes(), f"{k} differs"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_code_fingerprint():
+    """Recompute this process's code fingerprint for every test (8 ms). Several tests compare it
+    with that of processes they start (a driver, cluster workers); in an editable install the
+    package files may be edited while the suite runs, and the fingerprint cached at the start
+    of the session would then differ from theirs."""
+    from geoinvert.data.store import _installed_fingerprint
+
+    _installed_fingerprint.cache_clear()
 
 
 @pytest.fixture(scope="module")
@@ -106,6 +118,38 @@ def test_deterministic_across_workers(reference, tmp_path, workers, processes):
         progress=False,
     )
     _assert_identical(reference, _arrays(out))
+
+
+@pytest.mark.skipif(
+    not hasattr(__import__("geoinvert"), "dispersion"),
+    reason="geoinvert.dispersion is not in this build",
+)
+def test_dispersion_kernel_store_is_the_same_on_1_and_2_worker_threads(tmp_path):
+    """The real crust task (compiled dispersion kernel, phase + group, flattening) through the
+    engine: 1 worker x 1 kernel thread and 2 worker threads x 2 kernel threads give the same
+    store, and the store's attributes describe its frequency axis."""
+    from geoinvert.data.tasks import CRUST_FREQUENCIES
+
+    n, k = 24, 8
+    one, two = tmp_path / "one.zarr", tmp_path / "two.zarr"
+    task = make_task("crust")
+    s1 = generate(task, n, one, chunk=k, seed=5, workers=1, threads=1, progress=False)
+    s2 = generate(task, n, two, chunk=k, seed=5, workers=2, threads=2, processes=False,
+                  progress=False)  # fmt: skip
+    assert s1.failures == 0 and s2.failures == 0 and s2.chunks_generated == 3
+    a, b = _arrays(one), _arrays(two)
+    _assert_identical(a, b)
+    assert a["inputs"].shape == (n, 42) and np.isfinite(a["inputs"]).all()
+    attrs = DatasetStore(one).attrs
+    freqs = [float(f) for f in CRUST_FREQUENCIES]  # 10-35 mHz in 1.25 mHz steps
+    # JSON round-trips floats exactly, so the axis values are compared exactly
+    assert attrs["frequencies"] == freqs and attrs["group_frequencies"] == freqs
+    assert attrs["periods"] == [1.0 / f for f in freqs]
+    assert attrs["periods"][0] == pytest.approx(100.0, rel=1e-12)
+    assert attrs["input_names"][0] == "phase_10mHz" and attrs["input_names"][21] == "group_10mHz"
+    assert attrs["input_names"][-1] == "group_35mHz" and attrs["input_units"] == "km/s"
+    assert attrs["target_names"] == ["moho_depth"] and attrs["task"] == "crust"
+    assert attrs["config"] == {"wave": "rayleigh", "mode": 0, "spherical": True}
 
 
 def test_different_seed_differs(reference, tmp_path):
@@ -411,8 +455,18 @@ def external_cluster():
             c.wait_for_workers(2, timeout=60)
         yield addr
     finally:
+        # a graceful shutdown through the scheduler stops both at once; a bare SIGTERM makes
+        # the worker nanny wait ~5 s before it exits
+        try:
+            with Client(addr, timeout=10) as c:
+                c.shutdown()
+        except Exception:  # already gone, or unreachable: the signals below still apply
+            pass
         for p in (worker, sched):
-            p.terminate()
+            try:
+                p.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                p.terminate()
         for p in (worker, sched):
             try:
                 p.wait(timeout=5)
@@ -427,6 +481,21 @@ def test_existing_cluster_over_tcp(reference, tmp_path, external_cluster):
         CrustPsTask(), N, out, chunk=K, seed=SEED, scheduler=external_cluster, progress=False
     )
     assert s.chunks_generated == 6
+    _assert_identical(reference, _arrays(out))
+
+
+def test_cli_generate_on_existing_scheduler(reference, tmp_path, external_cluster):
+    """`geoinvert generate --scheduler tcp://...` runs the job on the external cluster."""
+    from typer.testing import CliRunner
+
+    from geoinvert.cli import app
+
+    out = tmp_path / "cli_tcp.zarr"
+    args = ["generate", "crust-ps", "--n", str(N), "--out", str(out), "--chunk", str(K),
+            "--seed", str(SEED), "--scheduler", external_cluster, "--no-progress"]  # fmt: skip
+    r = CliRunner().invoke(app, args)
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.output.strip().splitlines()[-1])["chunks_generated"] == 6
     _assert_identical(reference, _arrays(out))
 
 

@@ -79,7 +79,25 @@ def test_crust_model_invariants(seed, n):
         assert np.all(np.diff(vs_c) >= 0) and vs_c.min() >= 2.5 and vs_c.max() <= 4.1
         vpvs = s.vp[i, : ncr[i]] / vs_c
         assert np.all((vpvs >= 1.65 - 1e-12) & (vpvs <= 1.85 + 1e-12))
-    # mantle perturbations stay within ±5 % of PREM (vs) below the crust
+    # mantle layers: Vs = PREM at the layer's mid-depth x (1 + dlnvs of its zone), |dlnvs| <= 5 %,
+    # Vp and density scaled by 0.5x and 0.3x; nothing perturbed below the last zone (400 km)
+    k = p.max_crust_layers
+    dlnvs = s.params[:, 2 + 4 * k :]
+    assert dlnvs.shape == (n, len(p.mantle_zones))
+    assert np.all(np.abs(dlnvs) <= 0.05)
+    top = np.cumsum(s.thickness, axis=1) - s.thickness
+    for i in range(n):
+        m = (np.arange(L) >= ncr[i]) & (s.thickness[i] > 0)
+        m[-1] = False  # the half-space
+        mid = top[i, m] + 0.5 * s.thickness[i, m]
+        vp0, vs0, rho0 = prem_isotropic(mid)
+        zone = np.searchsorted(np.asarray(p.mantle_zones), mid, side="left")
+        d = np.where(zone < dlnvs.shape[1], dlnvs[i, np.minimum(zone, dlnvs.shape[1] - 1)], 0.0)
+        # rtol 1e-12: the same products in another order
+        np.testing.assert_allclose(s.vs[i, m], vs0 * (1 + d), rtol=1e-12)
+        np.testing.assert_allclose(s.vp[i, m], vp0 * (1 + 0.5 * d), rtol=1e-12)
+        np.testing.assert_allclose(s.rho[i, m], rho0 * (1 + 0.3 * d), rtol=1e-12)
+    # the half-space at 600 km is plain PREM
     assert np.all(s.vs[:, -1] == prem_isotropic(600.0)[1])
 
 

@@ -31,6 +31,31 @@ def _prior_config(task: str, prior: str) -> dict:
     return {"prior": CrustPrior.prem_based(w)}
 
 
+def _group_config(task: str, spec: str | None) -> dict:
+    """Task config for ``--group-frequencies``: comma-separated mHz, 'same' or 'none'."""
+    if spec is None:
+        return {}
+    if task != "crust":
+        raise ValueError(f"--group-frequencies applies to the crust task only, not {task!r}")
+    word = spec.strip().lower()
+    if word == "same":
+        return {}
+    if word == "none":
+        return {"group_frequencies": ()}
+    values = []
+    for k, item in enumerate(spec.split(",")):
+        try:
+            f = float(item)
+        except ValueError:
+            raise ValueError(
+                f"--group-frequencies: item {k} ({item!r}) is not a number (mHz)"
+            ) from None
+        if not (f > 0 and f < float("inf")):
+            raise ValueError(f"--group-frequencies: item {k} must be a positive mHz value, got {f}")
+        values.append(round(f, 6) * 1e-3)  # the same rounding as the default set (Hz)
+    return {"group_frequencies": tuple(values)}
+
+
 def generate(
     task: str = typer.Argument(..., help=_TASK_HELP),
     n: int = typer.Option(..., "--n", help="Number of samples."),
@@ -57,6 +82,18 @@ def generate(
         help="crust only: 'default' (broad random crust) or 'prem[:W]' (PREM crust with Vs "
         "perturbed by ±W, default 0.05; mantle ±2 %).",
     ),
+    group_frequencies: str | None = typer.Option(
+        None,
+        "--group-frequencies",
+        help="crust only: group-velocity frequencies in mHz, comma separated (e.g. "
+        "'10,15,20,25,30,35'), 'same' (default: the 21 phase frequencies, 10-35 mHz) or 'none'.",
+    ),
+    allow_code_change: bool = typer.Option(
+        False,
+        "--allow-code-change",
+        help="With --resume: continue a store written by different geoinvert code (another "
+        "code fingerprint); the change is recorded in the store's attributes.",
+    ),
 ) -> None:
     """Generate a training set into a Zarr v3 store (resumable, deterministic)."""
     import json
@@ -67,11 +104,11 @@ def generate(
 
     logging.basicConfig(level=logging.WARNING)
     try:
-        t = make_task(task, **_prior_config(task, prior))
+        t = make_task(task, **_prior_config(task, prior), **_group_config(task, group_frequencies))
         summary = run(
             t, n, out, chunk=chunk, seed=seed, scheduler=scheduler, workers=workers,
             threads=threads, processes=processes, resume=resume, overwrite=overwrite,
-            progress=progress,
+            progress=progress, allow_code_change=allow_code_change,
         )  # fmt: skip
     except (ValueError, RuntimeError, FileExistsError) as exc:
         typer.echo(f"error: {exc}", err=True)
@@ -84,6 +121,12 @@ def inspect(
     store: str = typer.Argument(..., help="Zarr store written by `geoinvert generate`."),
     figure: str | None = typer.Option(None, "--figure", help="PNG path (default STORE.png)."),
     samples: int = typer.Option(4, "--samples", help="Rows to plot."),
+    verify: bool = typer.Option(
+        False,
+        "--verify",
+        help="Re-hash every chunk against its done marker and report those that no longer "
+        "match (exit status 1 if any; `generate --resume` regenerates them).",
+    ),
 ) -> None:
     """Print a store's summary and save a figure of a few samples."""
     import json
@@ -92,14 +135,24 @@ def inspect(
     from .plot import plot_store_samples
 
     st = DatasetStore(Path(store))
-    typer.echo(json.dumps(st.summary(), indent=1))
+    summary = st.summary(verify=verify)
+    typer.echo(json.dumps(summary, indent=1))
+    corrupt = summary.get("chunks_corrupt") or []
+    if corrupt:
+        typer.echo(
+            f"{len(corrupt)} chunk(s) fail verification: {corrupt}; readers with verify=True "
+            "leave them out, and `geoinvert generate ... --resume` regenerates them",
+            err=True,
+        )
     path = figure or f"{store.rstrip('/')}.png"
     try:
         plot_store_samples(store, samples, out=path)
-    except ValueError as exc:
+    except (ValueError, RuntimeError) as exc:  # RuntimeError: a chunk that fails to decode
         typer.echo(f"no figure: {exc}", err=True)
-        return
-    typer.echo(f"figure: {path}")
+    else:
+        typer.echo(f"figure: {path}")
+    if corrupt:
+        raise typer.Exit(1)
 
 
 def plot_prior_cmd(

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .engine import GenerationSummary, default_workers, generate, run_chunk
-from .store import FORMAT, DatasetStore, chunk_digest, chunk_seed, create_store
+from .engine import CodeChangedError, GenerationSummary, default_workers, generate, run_chunk
+from .store import FORMAT, DatasetStore, chunk_digest, chunk_seed, code_fingerprint, create_store
 from .tasks import (
     ChunkData,
     CrustDispersionTask,
@@ -22,6 +22,7 @@ from .tasks import (
 __all__ = [
     "FORMAT",
     "ChunkData",
+    "CodeChangedError",
     "CrustDispersionTask",
     "CrustPsTask",
     "DatasetStore",
@@ -33,6 +34,7 @@ __all__ = [
     "Task",
     "chunk_digest",
     "chunk_seed",
+    "code_fingerprint",
     "create_store",
     "default_workers",
     "generate",

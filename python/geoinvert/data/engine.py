@@ -12,12 +12,17 @@ completion order or restarts.
 Resume: with ``resume=True`` the existing store's attributes must match the requested job; each
 chunk task first checks its marker against a hash of the stored rows and regenerates the chunk
 only if the marker is missing, torn, or does not match (partial or corrupted data).
+
+Code identity: the store records :func:`~geoinvert.data.store.code_fingerprint` of the code that
+created it (attribute ``code_sha256``). Resuming with different code, or on workers whose code
+differs from the driver's, is refused unless ``allow_code_change=True``, which is then recorded
+in the attribute ``code_changes`` (so a store never mixes two codes' outputs unknowingly).
 """
 
 from __future__ import annotations
 
+import json
 import logging
-import os
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -25,10 +30,19 @@ from typing import Any
 
 import numpy as np
 
-from .store import DatasetStore, chunk_seed, create_store, task_config
-from .tasks import Task
+from .store import DatasetStore, chunk_seed, code_fingerprint, create_store, task_config
+from .tasks import Task, available_cpus
 
-__all__ = ["GenerationSummary", "default_workers", "generate", "run_chunk"]
+__all__ = ["CodeChangedError", "GenerationSummary", "default_workers", "generate", "run_chunk"]
+
+
+class CodeChangedError(ValueError):
+    """A store (or a worker) was written by (runs) other code than this process.
+
+    Raised on resume so that one store never mixes the outputs of two codes; a ``ValueError``
+    subclass, so callers that catch ``ValueError`` keep working.
+    """
+
 
 log = logging.getLogger(__name__)
 
@@ -87,8 +101,9 @@ class GenerationSummary:
 
 
 def default_workers() -> int:
-    """Workers of the embedded cluster: one per core (kernels then run 1 thread)."""
-    return max(1, os.cpu_count() or 1)
+    """Workers of the embedded cluster: one per CPU this process may use (kernels then run 1
+    thread); see :func:`~geoinvert.data.tasks.available_cpus`."""
+    return available_cpus()
 
 
 def run_chunk(
@@ -115,15 +130,30 @@ def run_chunk(
     return index, hi - lo, int((data.status > 0).sum()), False, timings
 
 
-def _warm_up(task: Task) -> None:
-    """Import the task's modules on a worker before the clock starts."""
+def _warm_up(task: Task) -> str:
+    """Import the task's modules on a worker before the clock starts; return its code
+    fingerprint."""
     import zarr  # noqa: F401
 
     task.check_available()
+    return code_fingerprint()
 
 
-def _check_resumable(store: DatasetStore, task: Task, n: int, chunk: int, seed: int) -> None:
-    import json
+def _ranges(mask: np.ndarray) -> list[list[int]]:
+    """Half-open ``[start, stop)`` index ranges of the True runs of a boolean mask."""
+    d = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
+    starts, stops = np.flatnonzero(d == 1), np.flatnonzero(d == -1)
+    return [[int(a), int(b)] for a, b in zip(starts, stops, strict=True)]
+
+
+def _check_resumable(
+    store: DatasetStore, task: Task, n: int, chunk: int, seed: int, *, allow_code_change: bool
+) -> bool:
+    """Refuse to resume a store made for another job or by other code.
+
+    Returns True when the code differs and ``allow_code_change`` lets the resume go ahead.
+    """
+    from .. import __version__
 
     a = store.attrs
     want = {"n": n, "chunk": chunk, "seed": seed, "task_config": task_config(task)}
@@ -134,6 +164,51 @@ def _check_resumable(store: DatasetStore, task: Task, n: int, chunk: int, seed: 
             raise ValueError(
                 f"cannot resume {store.path}: its {key} is {have!r}, the job asks for {value!r}"
             )
+    have_code, code = a.get("code_sha256"), code_fingerprint()
+    if have_code == code:
+        return False
+    if not allow_code_change:
+        raise CodeChangedError(
+            f"cannot resume {store.path}: it was written by geoinvert {a.get('version')} with "
+            f"code fingerprint {have_code or '(none recorded)'}, but this is geoinvert "
+            f"{__version__} with code fingerprint {code}; resuming would mix the outputs of two "
+            "codes in one store. Regenerate it, or pass allow_code_change=True (CLI: "
+            "--allow-code-change) to continue anyway; the change is then recorded in the store "
+            "attribute 'code_changes'."
+        )
+    return True
+
+
+def _record_code_change(
+    store: DatasetStore, *, workers: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """Append an allowed code change to the store attribute ``code_changes``.
+
+    The entry names the previous and the new fingerprint and version, the chunks that had done
+    markers before this run (written by the previous code, as ``[start, stop)`` ranges) and,
+    for a worker mismatch, each worker's fingerprint. The store's ``code_sha256`` and
+    ``version`` become this run's.
+    """
+    from datetime import datetime, timezone
+
+    from .. import __version__
+
+    a = store.attrs
+    code = code_fingerprint()
+    entry: dict[str, Any] = {
+        "from_code_sha256": a.get("code_sha256"),
+        "from_version": a.get("version"),
+        "to_code_sha256": code,
+        "to_version": __version__,
+        "chunks_complete_before": _ranges(store.complete_chunks()),
+        "utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+    if workers is not None:
+        entry["workers_code_sha256"] = workers
+    changes = [*a.get("code_changes", []), entry]
+    store.root.attrs.update({"code_changes": changes, "code_sha256": code, "version": __version__})
+    log.warning("%s: code change allowed and recorded: %s", store.path, entry)
+    return entry
 
 
 def generate(
@@ -152,6 +227,7 @@ def generate(
     retries: int = 2,
     only_chunks: list[int] | None = None,
     progress: bool = True,
+    allow_code_change: bool = False,
 ) -> GenerationSummary:
     """Generate ``n`` samples of ``task`` into the Zarr v3 store ``out``.
 
@@ -171,15 +247,17 @@ def generate(
         Address of an existing Dask scheduler (``"tcp://host:port"``); default starts an
         embedded ``LocalCluster``.
     workers : int, optional
-        Worker count of the embedded cluster (default one per core).
+        Worker count of the embedded cluster (default one per usable CPU,
+        :func:`~geoinvert.data.tasks.available_cpus`).
     threads : int, optional
-        Threads per forward-kernel call (default ``cores // workers`` for the embedded cluster,
+        Threads per forward-kernel call (default ``cpus // workers`` for the embedded cluster,
         1 on an existing cluster).
     processes : bool
         Embedded cluster with worker processes (True) or worker threads in this process (False,
-        the default: the kernels release the GIL, and two kernels in one process ran 5 % faster
-        than in two processes on the 2-core machine, engine overhead 5.6 % vs 17-35 % of the raw
-        kernel's time; benchmarks/README.md, "Data generation").
+        the default: the kernels release the GIL; on the 2-core machine the 500 000-model crust
+        set took 34.2 s with 2 worker threads and 36.8 s with 2 worker processes, engine / raw
+        kernel throughput 1.006 vs 0.825, kernel share of the workers' time 95.5 % vs 92.2 %;
+        benchmarks/README.md, "Data generation").
     resume : bool
         Continue an existing store: only chunks without a valid marker are (re)generated.
     overwrite : bool
@@ -189,7 +267,14 @@ def generate(
     only_chunks : list of int, optional
         Generate only these chunk indices (sharding a job; tests).
     progress : bool
-        Show a tqdm progress bar (samples/s, ETA).
+        Show a tqdm progress bar (samples/s, ETA). On resume the bar starts at the rows of the
+        chunks that already have done markers, so that only rows generated in this run count
+        towards the rate and the ETA.
+    allow_code_change : bool
+        Resume a store even though its recorded code fingerprint (attribute ``code_sha256``)
+        differs from this code's, or run on workers whose code differs from the driver's. The
+        change is recorded in the store attribute ``code_changes``; without this flag such a
+        run raises :class:`CodeChangedError` (a ``ValueError``) naming both fingerprints.
 
     Returns
     -------
@@ -206,9 +291,12 @@ def generate(
 
     task.check_available()
     out = Path(out)
+    code_changed = False
     if resume and out.exists():
         store = DatasetStore(out)
-        _check_resumable(store, task, n, chunk, seed)
+        code_changed = _check_resumable(
+            store, task, n, chunk, seed, allow_code_change=allow_code_change
+        )
     else:
         store = create_store(out, task, n, chunk, seed, overwrite=overwrite)
     n_chunks = store.attrs["n_chunks"]
@@ -216,15 +304,22 @@ def generate(
     for i in indices:
         if not 0 <= i < n_chunks:
             raise ValueError(f"only_chunks: chunk index {i} outside 0..{n_chunks - 1}")
+    if code_changed:
+        _record_code_change(store)
 
+    def rows_of(i: int) -> int:
+        return min((i + 1) * chunk, n) - i * chunk
+
+    # chunks with a done marker (resume): the bar starts past them, so that skipping them does
+    # not count as throughput (a marked chunk that fails verification is regenerated silently)
+    marked = store.complete_chunks() if resume else np.zeros(n_chunks, dtype=bool)
     cluster = None
     if scheduler is not None:
         client = Client(scheduler)
         n_threads = threads or 1
     else:
         w = workers or default_workers()
-        cores = os.cpu_count() or 1
-        n_threads = threads or max(1, cores // w)
+        n_threads = threads or max(1, available_cpus() // w)
         cluster = LocalCluster(
             n_workers=w,
             threads_per_worker=1,
@@ -236,9 +331,21 @@ def generate(
     log.info("generating %d samples in %d chunks on %s", n, len(indices), client)
     generated = skipped = rows_generated = 0
     worker_s: dict[str, float] = {}
-    client.run(_warm_up, task)
-    t0 = time.perf_counter()
     try:
+        codes = client.run(_warm_up, task)
+        code = store.attrs.get("code_sha256")
+        other = {w: c for w, c in codes.items() if c != code}
+        if other:
+            if not allow_code_change:
+                raise CodeChangedError(
+                    f"workers {sorted(other)} run code with fingerprint(s) "
+                    f"{sorted(set(other.values()))}, but {out} is written by code {code} (this "
+                    "driver's); install the same geoinvert on every worker, or pass "
+                    "allow_code_change=True (CLI: --allow-code-change) to accept the mix (it "
+                    "is recorded in the store attribute 'code_changes')"
+                )
+            _record_code_change(store, workers=codes)
+        t0 = time.perf_counter()
         futures = client.map(
             run_chunk,
             [task] * len(indices),
@@ -252,16 +359,22 @@ def generate(
             retries=retries,
             pure=False,
         )
-        total = sum(min((i + 1) * chunk, n) - i * chunk for i in indices)
-        with tqdm(total=total, unit="samples", disable=not progress, smoothing=0.1) as bar:
+        total = sum(rows_of(i) for i in indices)
+        initial = sum(rows_of(i) for i in indices if marked[i])
+        with tqdm(
+            total=total, initial=initial, unit="samples", disable=not progress, smoothing=0.1
+        ) as bar:
+            if initial:
+                bar.set_postfix_str(f"{int(marked[indices].sum())} chunks already complete")
             for fut in as_completed(futures):
-                _, rows, _, was_skipped, timings = fut.result()
+                i, rows, _, was_skipped, timings = fut.result()
                 for k, v in timings.items():
                     worker_s[k] = worker_s.get(k, 0.0) + v
                 skipped += was_skipped
                 generated += not was_skipped
                 rows_generated += 0 if was_skipped else rows
-                bar.update(rows)
+                if not marked[i]:
+                    bar.update(rows)
     finally:
         client.close()
         if cluster is not None:

@@ -8,12 +8,15 @@ Layout (root group)
 ``status``  (n,) int8, chunks (K,) -- 0 ok, 1 non-finite forward, 2 forward raised; -1 = never
 written. Rows with status > 0 hold NaN inputs/targets.
 ``chunk_sha256`` (n_chunks, 32) uint8, chunks (1, 32) -- the per-chunk done marker: the SHA-256
-of the chunk's rows (inputs, targets, params, status bytes, in that order), written only after
-the data. All zeros = not done.
+of the chunk's rows (inputs, targets, params, status bytes, in that order). All zeros = not
+done. :meth:`DatasetStore.write_chunk` clears it *before* writing any row and writes it only
+after the last row, so a chunk that is being (re)written is never seen as complete.
 
 Attributes: ``task``, ``config``, ``prior``, ``frequencies``/``periods`` (task dependent),
 ``input_names``, ``target_names``, ``param_names``, ``n``, ``chunk``, ``n_chunks``, ``seed``,
-``version``, ``format`` (= ``"geoinvert-dataset/1"``) and, once computed, ``normalization``.
+``version``, ``code_sha256`` (:func:`code_fingerprint` of the code that wrote the store),
+``format`` (= ``"geoinvert-dataset/1"``) and, when they happen, ``normalization`` and
+``code_changes`` (resumes that were allowed to continue the store with different code).
 
 Chunk ``i`` covers rows ``[i K, min((i + 1) K, n))`` and is generated from
 ``numpy.random.SeedSequence(seed, spawn_key=(i,))`` (= ``SeedSequence(seed).spawn(n_chunks)[i]``),
@@ -24,8 +27,10 @@ rows of complete chunks (:meth:`DatasetStore.complete_rows`).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,7 +40,14 @@ from numpy.typing import NDArray
 
 from .tasks import ChunkData, Task
 
-__all__ = ["FORMAT", "DatasetStore", "chunk_digest", "chunk_seed", "create_store"]
+__all__ = [
+    "FORMAT",
+    "DatasetStore",
+    "chunk_digest",
+    "chunk_seed",
+    "code_fingerprint",
+    "create_store",
+]
 
 FORMAT = "geoinvert-dataset/1"
 _ARRAYS = ("inputs", "targets", "params", "status")
@@ -53,6 +65,72 @@ def chunk_digest(data: ChunkData) -> bytes:
     for name in _ARRAYS:
         h.update(np.ascontiguousarray(getattr(data, name)).tobytes())
     return h.digest()
+
+
+def code_fingerprint(roots: Sequence[str | Path] | None = None) -> str:
+    """SHA-256 (hex) of the code that generates data: every file of the installed package.
+
+    The digest covers each file's path relative to its package directory and its SHA-256 — all
+    ``.py`` modules, the compiled ``_core`` extension and the package data (reference models) —
+    skipping ``__pycache__``, ``*.pyc`` and hidden or backup files (``.*``, ``*~``), so that two
+    installations with the same files give the same fingerprint whatever their location.
+    It is stored as the attribute ``code_sha256`` and compared on resume, so that one store
+    never silently mixes the outputs of two codes.
+
+    Parameters
+    ----------
+    roots : sequence of path, optional
+        Other package directories to hash (e.g. in tests), uncached. Default: the directories
+        of the imported ``geoinvert`` package (``geoinvert.__path__``: in an editable install,
+        the source tree and the directory holding ``_core``) plus the ``_core`` extension file;
+        computed once per process and cached (about 8 ms for the ~70 files of this package).
+
+    Returns
+    -------
+    str
+        64 hexadecimal digits.
+    """
+    if roots is None:
+        return _installed_fingerprint()
+    return _fingerprint([Path(r) for r in roots], [])
+
+
+@functools.cache
+def _installed_fingerprint() -> str:
+    import geoinvert
+
+    extra: list[Path] = []
+    try:
+        from geoinvert import _core
+
+        if getattr(_core, "__file__", None):
+            extra.append(Path(_core.__file__))
+    except ImportError:  # pragma: no cover - a build without the extension
+        pass
+    return _fingerprint([Path(p) for p in geoinvert.__path__], extra)
+
+
+def _fingerprint(roots: list[Path], extra: list[Path]) -> str:
+    files: dict[str, Path] = {}
+    for root in roots:
+        for f in root.rglob("*"):
+            rel = f.relative_to(root)
+            if (
+                "__pycache__" in rel.parts
+                or any(part.startswith(".") or part.endswith("~") for part in rel.parts)
+                or f.suffix in (".pyc", ".pyo")
+                or not f.is_file()
+            ):
+                continue
+            files.setdefault(rel.as_posix(), f)
+    for f in extra:  # the extension, if it lies outside the package directories
+        if f.resolve() not in {p.resolve() for p in files.values()}:
+            files.setdefault(f.name, f)
+    h = hashlib.sha256()
+    for name in sorted(files):
+        h.update(name.encode() + b"\0")
+        h.update(hashlib.sha256(files[name].read_bytes()).digest())
+    return h.hexdigest()
 
 
 def _jsonable(obj: Any) -> Any:
@@ -100,6 +178,7 @@ def create_store(
     attrs = {
         "format": FORMAT,
         "version": __version__,
+        "code_sha256": code_fingerprint(),
         "seed": int(seed),
         "n": int(n),
         "chunk": int(chunk),
@@ -164,10 +243,17 @@ class DatasetStore:
         return slice(index * k, min((index + 1) * k, a["n"]))
 
     def write_chunk(self, index: int, data: ChunkData) -> bytes:
-        """Write chunk ``index``'s rows, then its done marker; returns the digest."""
+        """Clear chunk ``index``'s done marker, write its rows, then its new marker.
+
+        Clearing first matters when a chunk is rewritten (a resume regenerating a corrupted or
+        torn chunk): a crash part-way leaves the chunk without a marker, i.e. missing to every
+        reader, instead of a stale marker over half-old, half-new rows. Returns the digest.
+        """
         root = self.root
         k, n = root.attrs["chunk"], root.attrs["n"]
         sl = slice(index * k, min((index + 1) * k, n))
+        # all-zero = the fill value: zarr deletes the marker's chunk file (a no-op if absent)
+        self.array("chunk_sha256")[index] = np.zeros(32, dtype=np.uint8)
         for name in _ARRAYS:
             self.array(name)[sl] = getattr(data, name)
         digest = chunk_digest(data)
@@ -212,10 +298,25 @@ class DatasetStore:
             [self.is_complete(i, verify=verify) for i in range(a["n_chunks"])], dtype=bool
         )
 
+    def corrupt_chunks(self) -> NDArray[np.int64]:
+        """Indices of chunks that have a done marker but whose rows no longer hash to it.
+
+        Re-reads and re-hashes every marked chunk (one read of the whole store). Such chunks
+        are rotted or were torn after completion; ``generate(..., resume=True)`` regenerates
+        them, and readers with ``verify=True`` leave them out.
+        """
+        marked = self.complete_chunks(verify=False)
+        verified = self.complete_chunks(verify=True)
+        return np.flatnonzero(marked & ~verified).astype(np.int64)
+
     def complete_rows(self, *, verify: bool = False) -> NDArray[np.int64]:
         """Row indices belonging to complete chunks."""
+        return self.rows_of_chunks(self.complete_chunks(verify=verify))
+
+    def rows_of_chunks(self, mask: NDArray[np.bool_]) -> NDArray[np.int64]:
+        """Row indices of the chunks selected by a boolean mask of shape (n_chunks,)."""
         a = self.attrs
-        done = np.flatnonzero(self.complete_chunks(verify=verify))
+        done = np.flatnonzero(mask)
         k, n = a["chunk"], a["n"]
         if done.size == 0:
             return np.zeros(0, dtype=np.int64)
@@ -225,12 +326,21 @@ class DatasetStore:
         """Total size of the store's files in bytes."""
         return sum(f.stat().st_size for f in self.path.rglob("*") if f.is_file())
 
-    def summary(self) -> dict[str, Any]:
-        """Counts and attributes for ``geoinvert inspect``."""
+    def summary(self, *, verify: bool = False) -> dict[str, Any]:
+        """Counts and attributes for ``geoinvert inspect``.
+
+        ``chunks_complete`` counts done markers. With ``verify``, every marked chunk is also
+        re-hashed: ``chunks_corrupt`` lists those whose rows no longer match their marker and
+        ``chunks_complete`` counts only the chunks that pass.
+        """
         a = self.attrs
         done = self.complete_chunks()
+        corrupt: list[int] | None = None
+        if verify:
+            corrupt = self.corrupt_chunks().tolist()
+            done[corrupt] = False
         status = np.asarray(self.root["status"][:])
-        return {
+        out = {
             "path": str(self.path),
             "task": a.get("task"),
             "n": a["n"],
@@ -242,7 +352,13 @@ class DatasetStore:
             "missing": int((status < 0).sum()),
             "seed": a["seed"],
             "version": a["version"],
+            "code_sha256": a.get("code_sha256"),
             "inputs": list(self.root["inputs"].shape),
             "targets": list(self.root["targets"].shape),
             "store_bytes": self.nbytes_on_disk(),
         }
+        if a.get("code_changes"):
+            out["code_changes"] = len(a["code_changes"])
+        if corrupt is not None:
+            out["chunks_corrupt"] = corrupt
+        return out

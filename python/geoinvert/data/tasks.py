@@ -20,6 +20,7 @@ A batch that raises is re-run sample by sample so that one bad model only fails 
 from __future__ import annotations
 
 import logging
+import os
 import time
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -46,6 +47,7 @@ __all__ = [
     "MTSectionTask",
     "RFTask",
     "Task",
+    "available_cpus",
     "make_task",
 ]
 
@@ -57,6 +59,19 @@ STATUS_FORWARD_ERROR = 2
 
 #: The 21 frequencies of the crustal-thickness study, 10-35 mHz in 1.25 mHz steps (Hz).
 CRUST_FREQUENCIES = np.round(np.arange(10.0, 35.0 + 1e-9, 1.25), 6) * 1e-3
+
+
+def available_cpus() -> int:
+    """CPUs this process may run on (at least 1).
+
+    ``len(os.sched_getaffinity(0))`` where the platform has it (Linux), which honours
+    ``taskset``, cgroup cpusets and the CPU pinning of batch schedulers (Slurm) and containers;
+    ``os.cpu_count()`` (all CPUs of the machine) elsewhere.
+    """
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # macOS, Windows
+        return max(1, os.cpu_count() or 1)
 
 
 @dataclass
@@ -649,7 +664,7 @@ class RFTask(Task):
                 slowness=float(batch["slowness"][i]), n_threads=1, **kw,
             )  # fmt: skip
 
-        threads = n_threads or (__import__("os").cpu_count() or 1)
+        threads = n_threads or available_cpus()
         if threads <= 1 or n < 2:
             for i in range(n):
                 one(i)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -43,6 +44,8 @@ __all__ = [
     "split_indices",
 ]
 
+log = logging.getLogger(__name__)
+
 SPLITS = ("train", "val", "test")
 Transform = Callable[[NDArray, np.random.Generator], NDArray]
 
@@ -53,8 +56,13 @@ def split_indices(
     test_fraction: float = 0.25,
     val_fraction: float = 0.1,
     seed: int | None = None,
+    verify: bool = False,
 ) -> dict[str, NDArray[np.int64]]:
     """Row indices of the train/val/test splits of a store (sorted, usable rows only).
+
+    Every row of the store is assigned to a split by a permutation of all ``n`` rows drawn
+    from ``seed``, whether or not its chunk exists yet; a split then keeps its usable rows.
+    A row's split therefore never changes as more chunks complete.
 
     Parameters
     ----------
@@ -65,11 +73,30 @@ def split_indices(
         Fraction of the non-test rows assigned to validation (default 0.1).
     seed : int, optional
         Seed of the assignment; default the store's generation seed.
+    verify : bool
+        Re-hash every chunk that has a done marker and leave out those whose rows no longer
+        match it (rotted or torn after completion). Costs one read of the whole store; by
+        default the markers alone decide.
     """
     st = store if isinstance(store, DatasetStore) else DatasetStore(Path(store))
+    _check_fractions(test_fraction, val_fraction)
+    return _split(st, test_fraction, val_fraction, seed, st.complete_rows(verify=verify))
+
+
+def _check_fractions(test_fraction: float, val_fraction: float) -> None:
     for name, f in (("test_fraction", test_fraction), ("val_fraction", val_fraction)):
         if not 0.0 <= f < 1.0:
             raise ValueError(f"{name} must lie in [0, 1), got {f}")
+
+
+def _split(
+    st: DatasetStore,
+    test_fraction: float,
+    val_fraction: float,
+    seed: int | None,
+    complete_rows: NDArray[np.int64],
+) -> dict[str, NDArray[np.int64]]:
+    _check_fractions(test_fraction, val_fraction)
     a = st.attrs
     n = int(a["n"])
     s = int(a["seed"]) if seed is None else int(seed)
@@ -81,7 +108,7 @@ def split_indices(
     which[perm[n_test : n_test + n_val]] = 1
     which[perm[n_test + n_val :]] = 0
     usable = np.zeros(n, dtype=bool)
-    usable[st.complete_rows()] = True
+    usable[complete_rows] = True
     usable &= np.asarray(st.root["status"][:]) == 0
     return {name: np.flatnonzero(usable & (which == k)) for k, name in enumerate(SPLITS)}
 
@@ -228,6 +255,10 @@ class StoreDataset(torch.utils.data.Dataset):
         otherwise rows are read lazily through an LRU cache of ``cache_chunks`` decoded chunks.
     return_params : bool
         Also return the prior parameter row (float64 tensor) as a third item.
+    verify : bool
+        Re-hash every marked chunk at construction and leave out chunks whose rows do not match
+        their done marker (listed in :attr:`dropped_chunks`, with a logged warning); costs one
+        read of the whole store. Default: trust the markers.
     """
 
     def __init__(
@@ -243,13 +274,33 @@ class StoreDataset(torch.utils.data.Dataset):
         in_memory: bool | None = None,
         cache_chunks: int = 8,
         return_params: bool = False,
+        verify: bool = False,
     ) -> None:
         self.store = store if isinstance(store, DatasetStore) else DatasetStore(Path(store))
         if split not in (*SPLITS, "all"):
             raise ValueError(f"split must be one of {(*SPLITS, 'all')}, got {split!r}")
+        _check_fractions(test_fraction, val_fraction)
         self.split = split
-        splits = split_indices(
-            self.store, test_fraction=test_fraction, val_fraction=val_fraction, seed=split_seed
+        #: chunks with a done marker that failed re-hashing (``verify=True`` only)
+        self.dropped_chunks: list[int] = []
+        complete = self.store.complete_chunks()
+        if verify:
+            ok = self.store.complete_chunks(verify=True)
+            self.dropped_chunks = np.flatnonzero(complete & ~ok).tolist()
+            complete = ok
+            if self.dropped_chunks:
+                log.warning(
+                    "%s: chunks %s do not match their done markers and are left out; "
+                    "`geoinvert generate ... --resume` regenerates them",
+                    self.store.path,
+                    self.dropped_chunks,
+                )
+        splits = _split(
+            self.store,
+            test_fraction,
+            val_fraction,
+            split_seed,
+            self.store.rows_of_chunks(complete),
         )
         self.indices = (
             np.sort(np.concatenate(list(splits.values()))) if split == "all" else splits[split]

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
+
+log = logging.getLogger(__name__)
 
 __all__ = ["generate_store", "trainer_options"]
 
@@ -25,10 +28,18 @@ def generate_store(
     scheduler: str | None,
     workers: int | None,
 ) -> dict[str, Any]:
-    """Generate (or resume) ``n`` samples of ``task`` into ``store``; the engine's summary."""
-    from ..data import generate
+    """Generate (or resume) ``n`` samples of ``task`` into ``store``; the engine's summary.
 
-    summary = generate(
-        task, n, store, chunk=chunk, seed=seed, scheduler=scheduler, workers=workers, resume=True
-    )
+    A partial store written by other code (an upgraded or edited geoinvert) is regenerated
+    from scratch rather than resumed, so a demo store never mixes two codes.
+    """
+    from ..data import generate
+    from ..data.engine import CodeChangedError
+
+    options = dict(chunk=chunk, seed=seed, scheduler=scheduler, workers=workers)
+    try:
+        summary = generate(task, n, store, resume=True, **options)
+    except CodeChangedError as exc:
+        log.warning("%s; regenerating %s from scratch", exc, store)
+        summary = generate(task, n, store, overwrite=True, **options)
     return summary.as_dict()

@@ -30,6 +30,12 @@ de Wit, R. W. L., Käufl, P. J., Valentine, A. P., Trampert, J. (2014). Bayesian
 free oscillations for Earth's radial (an)elastic structure. PEPI 237, 1-17.
 Dziewonski, A. M., Anderson, D. L. (1981). Preliminary reference Earth model. PEPI 25, 297-356
 (Table 1, isotropic polynomials).
+Pugh, S., Jenkins, J., Boyce, A., Cottaar, S. (2021). Global receiver function observations of
+the X-discontinuity reveal recycled basalt beneath hotspots. Earth Planet. Sci. Lett. 561,
+116813 (X-discontinuity depths and Vs jumps; :class:`RFPrior` ``x_dlnvs``).
+Revenaugh, J., Jordan, T. H. (1991). Mantle layering from ScS reverberations: 3. The upper
+mantle. J. Geophys. Res. 96(B12), 19781-19810 (the X discontinuity near 300 km and its
+impedance contrast; :class:`RFPrior` ``x_dlnvs``).
 """
 
 from __future__ import annotations
