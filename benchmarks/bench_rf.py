@@ -12,8 +12,10 @@ Run (pytest-benchmark; peers are skipped when not installed):
         --benchmark-group-by=group --benchmark-columns=min,median,mean,rounds
 
 Peers: ``pip install telewavesim numba`` and ``pip install --no-deps python-seispy`` (seispy's
-PyPI name). Stock telewavesim 0.2.1 is compiled for at most 30 layers (``nlaymx`` in
-src/rmat.f90); for (b) it must be rebuilt with a larger ``nlaymx`` (the bench skips otherwise).
+PyPI name; its package ``__init__`` also imports pandas and pyproj, so install those too). Stock
+telewavesim 0.2.1 is compiled for at most 30 layers (``nlaymx`` in src/rmat.f90); for (b) it must
+be rebuilt with a larger ``nlaymx`` (the bench skips otherwise): the recipe, with numpy.distutils
+and ``setuptools<60``, is in tests/data/make_rf_telewavesim_builds.py (build ``nlay128``).
 """
 
 from __future__ import annotations

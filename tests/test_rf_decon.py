@@ -56,6 +56,29 @@ def test_deconvolution_bad_input() -> None:
         rf.iterative_deconvolution(np.ones(64), np.ones(64), dt=0.05, max_iterations=0)
 
 
+@pytest.mark.parametrize(
+    ("change", "match"),
+    [
+        ({"dt": 0.0}, r"dt must be finite and > 0"),
+        ({"dt": -1.0}, r"dt must be finite and > 0"),
+        ({"dt": float("nan")}, r"dt must be finite and > 0"),
+        ({"dt": float("inf")}, r"dt must be finite and > 0"),
+        ({"dt": True}, r"dt must be a real number"),
+        ({"dt": "0.05"}, r"dt must be a real number"),
+        ({"shift": float("nan")}, r"shift must be finite"),
+        ({"shift": float("-inf")}, r"shift must be finite"),
+        ({"shift": None}, r"shift must be a real number"),
+    ],
+)
+def test_to_stream_bad_input(change: dict, match: str) -> None:
+    # Checked before obspy is imported: the same ValueError with or without obspy.
+    kw = {"dt": DT, "shift": 5.0, **change}
+    with pytest.raises(ValueError, match=match):
+        rf.to_stream(np.zeros((2, 16)), **kw)
+    with pytest.raises(ValueError, match=match):
+        rf.write_sac(np.zeros(16), "unused", **kw)
+
+
 def test_obspy_stream_and_sac(tmp_path) -> None:
     obspy = pytest.importorskip("obspy")
     rfs = rf.receiver_function(*MODEL, slowness=[0.05, 0.07], dt=DT, n_samples=512, shift=5.0)

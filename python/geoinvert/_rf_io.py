@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,15 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 __all__ = ["to_stream", "write_sac"]
+
+
+def _real(name: str, value: Any, *, positive: bool) -> float:
+    """A finite real scalar (not a bool), > 0 if ``positive``."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise ValueError(f"{name} must be a real number (s), got {value!r}")
+    if not math.isfinite(value) or (positive and value <= 0):
+        raise ValueError(f"{name} must be finite{' and > 0' if positive else ''}, got {value}")
+    return float(value)
 
 
 def to_stream(
@@ -29,9 +39,9 @@ def to_stream(
         Receiver functions, e.g. from :func:`geoinvert.rf.receiver_function`; leading axes are
         flattened in C order.
     dt : float
-        Sample interval in s.
+        Sample interval in s, finite and > 0.
     shift : float
-        Time (s) of the direct P after the first sample; stored as SAC ``b = -shift`` and
+        Time (s, finite) of the direct P after the first sample; stored as SAC ``b = -shift`` and
         ``a = 0`` (P pick) so that SAC/ObsPy tools show time relative to P.
     slowness : array_like, optional
         Slowness (s/km) of each RF, broadcast to the leading axes; stored as ``stats.slowness``
@@ -43,14 +53,17 @@ def to_stream(
     -------
     obspy.Stream
     """
+    # Arguments first, so that bad input is reported the same with or without obspy.
+    dt = _real("dt", dt, positive=True)
+    shift = _real("shift", shift, positive=False)
+    data = np.asarray(rfs, dtype=np.float64)
+    if data.ndim < 1 or data.shape[-1] < 1:
+        raise ValueError(f"rfs must have shape (..., n_samples), got {data.shape}")
     try:
         from obspy import Stream, Trace, UTCDateTime
         from obspy.core.util import AttribDict
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise ImportError("to_stream needs obspy: pip install obspy") from exc
-    data = np.asarray(rfs, dtype=np.float64)
-    if data.ndim < 1 or data.shape[-1] < 1:
-        raise ValueError(f"rfs must have shape (..., n_samples), got {data.shape}")
     lead = data.shape[:-1]
     flat = data.reshape(-1, data.shape[-1])
     if slowness is None:
@@ -66,10 +79,10 @@ def to_stream(
     for i, row in enumerate(flat):
         tr = Trace(data=row.copy())
         tr.stats.network, tr.stats.station, tr.stats.channel = network, station, channel
-        tr.stats.delta = float(dt)
-        tr.stats.starttime = UTCDateTime(0) - float(shift)
+        tr.stats.delta = dt
+        tr.stats.starttime = UTCDateTime(0) - shift
         tr.stats.slowness = float(slow[i])
-        tr.stats.sac = AttribDict({"b": -float(shift), "a": 0.0, "kuser0": "rf"})
+        tr.stats.sac = AttribDict({"b": -shift, "a": 0.0, "kuser0": "rf"})
         if np.isfinite(slow[i]):
             tr.stats.sac.user0 = float(slow[i])
         st.append(tr)

@@ -47,6 +47,10 @@ EARTH_RADIUS = 6371.0
 # the Gaussian is below 1e-9 of the direct-P peak (tested against the full-band reference).
 _CUTOFF = 1e-8
 
+# Largest FFT (and n_freq of surface_spectra) accepted: 2**24 samples, 9.7 days at 20 samples/s.
+# Anything larger is a typo, and its allocation would end in MemoryError instead of a message.
+_MAX_FFT = 1 << 24
+
 
 def _models(
     thickness: ArrayLike, vp: ArrayLike, vs: ArrayLike, rho: ArrayLike
@@ -175,6 +179,38 @@ def flatten_model(
     return out[0][0], out[1][0], out[2][0], out[3][0]
 
 
+def _water_level(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise ValueError(f"water_level must be a real number >= 0, got {value!r}")
+    if not (math.isfinite(value) and value >= 0):
+        raise ValueError(f"water_level must be a finite number >= 0, got {value!r}")
+    return float(value)
+
+
+def _flag(name: str, value: Any) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def _n_fft(n_fft: Any, n_samples: int) -> int:
+    """The FFT size: a power of two in [max(4, n_samples), _MAX_FFT] (default: the smallest)."""
+    if n_fft is None:
+        if n_samples > _MAX_FFT:
+            raise ValueError(f"n_samples must be <= 2**24 = {_MAX_FFT}, got {n_samples}")
+        return 1 << max(2, (n_samples - 1).bit_length())
+    if isinstance(n_fft, bool) or not isinstance(n_fft, (int, np.integer)):
+        raise ValueError(f"n_fft must be an integer, got {n_fft!r}")
+    nfft = int(n_fft)
+    if nfft < n_samples or nfft < 4 or nfft & (nfft - 1):
+        raise ValueError(
+            f"n_fft must be a power of two >= max(4, n_samples={n_samples}), got {nfft}"
+        )
+    if nfft > _MAX_FFT:
+        raise ValueError(f"n_fft must be <= 2**24 = {_MAX_FFT}, got {nfft}")
+    return nfft
+
+
 def rf_times(n_samples: int = 4096, dt: float = 0.05, shift: float = 5.0) -> NDArray:
     """Time of each receiver-function sample relative to the direct P (s): ``k dt - shift``."""
     n = _n_samples(n_samples)
@@ -225,15 +261,16 @@ def receiver_function(
     shift : float
         Time (s) of the direct P in the output (the trace starts ``shift`` s before it).
     water_level : float
-        Water level of the deconvolution ``R Z* / max(|Z|², water_level · max|Z|²)``, with the
-        maximum taken over the frequencies the Gaussian passes (``G > 1e-8``; the others are
-        not computed and contribute nothing to the trace). Default 1e-3, as used on observed
-        data; where ``|Z|²`` stays above the level (every model we tried: AK135, IASP91, PREM,
-        crusts with sediments) the result equals the exact ``R/Z`` to ~1e-15 of the P peak.
-        0 gives the exact spectral division (about 1.7× cheaper on deep models).
+        Water level (a real number >= 0, dimensionless) of the deconvolution
+        ``R Z* / max(|Z|², water_level · max|Z|²)``, with the maximum taken over the
+        frequencies the Gaussian passes (``G > 1e-8``; the others are not computed and
+        contribute nothing to the trace). Default 1e-3, as used on observed data; where
+        ``|Z|²`` stays above the level (every model we tried: AK135, IASP91, PREM, crusts with
+        sediments) the result equals the exact ``R/Z`` to ~1e-15 of the P peak. 0 gives the
+        exact spectral division (about 1.7× cheaper on deep models).
     n_fft : int, optional
-        FFT size, a power of two >= n_samples (default: the smallest such). The trace is
-        periodic with period ``n_fft · dt``.
+        FFT size, a power of two with ``n_samples <= n_fft <= 2**24`` (default: the smallest
+        such). The trace is periodic with period ``n_fft · dt``.
     spherical : bool
         Apply the Earth-flattening transformation (:func:`flatten_model`) first; worthwhile
         for models reaching the transition zone.
@@ -256,18 +293,9 @@ def receiver_function(
         raise ValueError(f"shift must be a number (s), got {shift!r}")
     if not math.isfinite(shift):
         raise ValueError(f"shift must be finite, got {shift}")
-    if not isinstance(water_level, (int, float, np.integer, np.floating)) or not (
-        math.isfinite(water_level) and water_level >= 0
-    ):
-        raise ValueError(f"water_level must be a finite number >= 0, got {water_level!r}")
-    if n_fft is None:
-        nfft = 1 << max(2, (n - 1).bit_length())
-    else:
-        if isinstance(n_fft, bool) or not isinstance(n_fft, (int, np.integer)):
-            raise ValueError(f"n_fft must be an integer, got {n_fft!r}")
-        nfft = int(n_fft)
-        if nfft < n or nfft < 4 or nfft & (nfft - 1):
-            raise ValueError(f"n_fft must be a power of two >= max(4, n_samples={n}), got {nfft}")
+    water_level = _water_level(water_level)
+    nfft = _n_fft(n_fft, n)
+    spherical = _flag("spherical", spherical)
     threads = check_threads(n_threads)
     try:
         if spherical:
@@ -319,7 +347,7 @@ def surface_spectra(
     df : float
         Frequency step in Hz; spectra are computed at ``f_k = k df``, ``k < n_freq``.
     n_freq : int
-        Number of frequencies.
+        Number of frequencies, 1 to 2**24.
     spherical : bool
         Apply :func:`flatten_model` first.
     n_threads : int, optional
@@ -337,6 +365,9 @@ def surface_spectra(
     df = _positive("df", df)
     if isinstance(n_freq, bool) or not isinstance(n_freq, (int, np.integer)) or n_freq < 1:
         raise ValueError(f"n_freq must be an integer >= 1, got {n_freq!r}")
+    if n_freq > _MAX_FFT:
+        raise ValueError(f"n_freq must be <= 2**24 = {_MAX_FFT}, got {n_freq}")
+    spherical = _flag("spherical", spherical)
     threads = check_threads(n_threads)
     try:
         if spherical:

@@ -9,7 +9,11 @@ Contents (all RFs: radial R/Z, Gaussian a = 2.5 rad/s, dt = 0.05 s, 4096-point F
 shift = 5 s, first 1600 samples (80 s) kept, float64; telewavesim float32):
 
 * ``thickness, vp, vs, rho`` (n_models, n_layers): models padded with stack_models (km, km/s,
-  g/cm³); ``names`` their labels; ``slowness`` (n_models,) in s/km (0.04-0.08).
+  g/cm³); ``names`` their labels (unique; X-discontinuity variants are ``<base>_x<depth>...``);
+  ``slowness`` (n_models,) in s/km (0.04-0.08).
+* ``family`` (n_models,): the model's kind (``crust1``, ``sed``, ``ak135``, ...); ``x_depth`` and
+  ``x_dvs`` (n_models,): depth (km) and Vs jump (%) of the inserted X-discontinuity, NaN and 0
+  for models without one; ``max_depth`` (n_models,): depth of the half-space's top (km).
 * ``reference`` (n_models, 1600): the independent numpy Kennett-recursion reference of
   tests/rf_reference.py (full band, no Gaussian cut-off).
 * ``telewavesim`` (n_models, 1600) and ``has_telewavesim``: telewavesim 0.2.1's run_plane
@@ -23,12 +27,17 @@ shift = 5 s, first 1600 samples (80 s) kept, float64; telewavesim float32):
   so the DC bin takes the exact static limit from the numpy reference; NaN without seispy.
 
 Peers were installed in a private venv: ``pip install telewavesim numba`` and
-``pip install --no-deps python-seispy`` (telewavesim needs liblapack-dev to build).
+``pip install --no-deps python-seispy`` (telewavesim needs liblapack-dev to build). The file was
+last regenerated (2026-12-07) with *stock* telewavesim 0.2.1 (sdist built unchanged, nlaymx = 30,
+on the PYTHONPATH) and python-seispy 1.3.11 (its package ``__init__`` also imports pandas and
+pyproj); the builds of telewavesim with more layers and with addit() corrected are in
+make_rf_telewavesim_builds.py.
 """
 
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -43,11 +52,26 @@ from geoinvert.earth import LayeredModel, insert_discontinuity, layered, stack_m
 DT, NFFT, GAUSS, SHIFT, NKEEP = 0.05, 4096, 2.5, 5.0, 1600
 
 
-def models() -> list[LayeredModel]:
-    out = []
+@dataclass(frozen=True)
+class Case:
+    """A fixture model and what it is: family, inserted X-discontinuity (depth km, Vs jump %)."""
+
+    model: LayeredModel
+    family: str
+    x_depth: float = float("nan")
+    x_dvs: float = 0.0
+
+
+def cases() -> list[Case]:
+    out: list[Case] = []
 
     def add(name, h, vp, vs, rho):
-        out.append(LayeredModel.from_arrays(h, vp, vs, rho, name=name))
+        family = name.split("_")[0]
+        out.append(Case(LayeredModel.from_arrays(h, vp, vs, rho, name=name), family))
+
+    def add_x(base, depth, dvs, tag="", **kw):
+        m = insert_discontinuity(base, depth, dvs, **kw)
+        out.append(Case(replace(m, name=f"{base.name}_x{depth:g}{tag}"), base.name, depth, dvs))
 
     # Simple crusts: one layer over a half-space.
     for k, (h, vp, vs) in enumerate(
@@ -119,13 +143,19 @@ def models() -> list[LayeredModel]:
     # Reference Earth models to 800 km, with and without an X-discontinuity.
     for name in ("ak135", "iasp91", "prem"):
         base = layered(name, max_depth=800.0, layer_thickness=14.0)
-        out.append(base)
-        out.append(insert_discontinuity(base, 300.0, 3.0))
-        out.append(insert_discontinuity(base, 280.0, 2.0, dvp_percent=1.0, thickness=10.0))
+        out.append(Case(base, name))
+        add_x(base, 300.0, 3.0)
+        add_x(base, 280.0, 2.0, "_g10", dvp_percent=1.0, thickness=10.0)
     ak = layered("ak135", max_depth=800.0, layer_thickness=14.0)
-    out.append(insert_discontinuity(ak, 330.0, 4.0, drho_percent=1.0))
-    out.append(layered("prem", max_depth=800.0, layer_thickness=10.0))
+    add_x(ak, 330.0, 4.0, "_rho", drho_percent=1.0)
+    prem10 = layered("prem", max_depth=800.0, layer_thickness=10.0)
+    out.append(Case(replace(prem10, name="prem_dz10"), "prem"))
     return out
+
+
+def models() -> list[LayeredModel]:
+    """The fixture models, in the order of the npz rows."""
+    return [c.model for c in cases()]
 
 
 def telewavesim_rf(model: LayeredModel, p: float) -> np.ndarray:
@@ -161,7 +191,8 @@ def seispy_rf(model: LayeredModel, p: float) -> np.ndarray:
 
 
 def main() -> None:
-    ms = models()
+    cs = cases()
+    ms = [c.model for c in cs]
     slow = np.linspace(0.04, 0.08, 5)[np.arange(len(ms)) % 5]
     t, vp, vs, rho = stack_models(ms)
     ref = np.array(
@@ -199,6 +230,10 @@ def main() -> None:
         vs=vs,
         rho=rho,
         names=np.array([m.name for m in ms]),
+        family=np.array([c.family for c in cs]),
+        x_depth=np.array([c.x_depth for c in cs]),
+        x_dvs=np.array([c.x_dvs for c in cs]),
+        max_depth=np.array([m.thickness[:-1].sum() for m in ms]),
         slowness=slow,
         reference=ref,
         telewavesim=tw.astype(np.float32),
