@@ -29,6 +29,41 @@ def test_step_runner_reuses_finished_steps_and_reruns_changed_ones(tmp_path):
     assert calls == [1, 2, 2]
 
 
+def test_fresh_regenerates_data_stores(tmp_path, monkeypatch):
+    # --fresh must overwrite a finished store, not resume it (which skips every chunk and then
+    # reports 0 samples/s); a normal run resumes. The engine itself is stubbed: this checks the
+    # step logic only (tests/test_data_engine.py covers resume/overwrite of real stores).
+    import geoinvert.data
+    from geoinvert.demo.common import generate_store
+    from geoinvert.demo.steps import forcing_fresh
+
+    calls = []
+
+    class Summary:
+        def as_dict(self):
+            return {"samples": 10}
+
+    def fake_generate(task, n, store, **kw):
+        calls.append({k: kw.get(k, False) for k in ("resume", "overwrite")})
+        return Summary()
+
+    monkeypatch.setattr(geoinvert.data, "generate", fake_generate)
+
+    def step():
+        return generate_store(
+            None, 10, tmp_path / "s.zarr", chunk=5, seed=0, scheduler=None, workers=1
+        )
+
+    StepRunner(tmp_path).run("gen", step)
+    StepRunner(tmp_path).run("gen", step)  # reused: the engine is not called at all
+    StepRunner(tmp_path, fresh=True).run("gen", step)
+    assert calls == [
+        {"resume": True, "overwrite": False},
+        {"resume": False, "overwrite": True},
+    ]
+    assert not forcing_fresh()  # reset after the step, even for later steps in the process
+
+
 def test_demo_ci_end_to_end_and_resume(tmp_path):
     out = tmp_path / "demo"
     summary = run_demo(out, scale="ci", pipelines=PIPELINES, workers=1)
@@ -43,6 +78,18 @@ def test_demo_ci_end_to_end_and_resume(tmp_path):
     # Even the tiny ci network must see the main trend of CRUST1.0 (thick Tibet, thin craton).
     assert crust["invert"]["crust1_correlation"] > 0.5
     assert json.loads((out / "summary.json").read_text())["scale"] == "ci"
+    # the map with its uncertainty, written by the public writer (geoinvert.io)
+    from scipy.io import netcdf_file
+
+    with netcdf_file(str(out / "crust_thickness.nc"), "r", mmap=False) as nc:
+        assert {"crustal_thickness", "crustal_thickness_std", "out_of_distribution"} <= set(
+            nc.variables
+        )
+        assert nc.variables["crustal_thickness"].units == b"km"
+    mc = crust["monte_carlo"]["mc"]
+    assert {"rhat_moho", "acceptance", "converged", "n_chains"} <= set(mc)
+    assert 0.05 < mc["acceptance"] < 0.6  # tuned during burn-in (was ~0.02 before)
+    assert "split-R̂" in report
 
     again = run_demo(out, scale="ci", pipelines=PIPELINES, workers=1)
     assert set(again["reused_steps"]) == set(summary["timings_s"])

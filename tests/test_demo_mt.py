@@ -39,6 +39,13 @@ def test_coarse_model_maps_onto_truth_grid():
         assert fine[i, j] == coarse[zi, xj]
 
 
+def test_same_mesh_only_where_affordable():
+    from geoinvert.demo.mt import NLCG_SAME_MESH
+
+    # ~47 s per section on the 60 × 121 grid: too slow for the ≤ 5 min MT part of small/ci
+    assert NLCG_SAME_MESH == {"ci": False, "small": False, "full": True}
+
+
 def test_nlcg_simple_step_reaches_noise_level(tmp_path):
     out = _nlcg_simple(str(tmp_path), seed=0)
     assert out["final_rms"] <= 2.0 and out["iterations_to_2x_noise"] is not None
@@ -103,6 +110,13 @@ def test_report_lines_state_the_limits():
     text = "\n".join(report_lines(s))
     assert "| 0 | 0.900 | 0.400 | 0.500 | 3.00 | 2.00 | 1.00 |" in text
     assert "skipped (no data)" in text
+    # the coarse NLCG mesh is said plainly, and that both are scored on the 60 × 121 cells
+    assert "Not the same mesh at this scale" in text
+    assert "coarse 14 × 30-cell model" in text and "10 of the 12 frequencies" in text
+    assert "sampled onto the 60 × 121 cells" in text
+    same = {**s, "synthetic": {**s["synthetic"], "same_mesh": True}}
+    text_same = "\n".join(report_lines(same))
+    assert "same 60 × 121 grid" in text_same and "Not the same mesh" not in text_same
     s["paralana"] = {
         "n_sites": 15,
         "length_km": 14.0,

@@ -96,3 +96,118 @@ def test_observed_data_errors_name_the_grid_point(observed, message):
     else:
         with pytest.raises(ValueError, match=message):
             invert_crust(None, FREQ, observed)
+
+
+# --------------------------------------------------------------------------------------------
+# invert_crust with a real (tiny) trained model: a phase+group store made by the data engine
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def phase_group_model(tmp_path_factory):
+    """An MDN trained for 2 epochs on 400 prior draws of the default phase+group task (42 inputs).
+
+    Tiny on purpose (about 5 s): the tests check plumbing, units and flags, not accuracy.
+    """
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("lightning")
+    pytest.importorskip("zarr")
+    from geoinvert.data import CrustDispersionTask, generate
+    from geoinvert.train import as_trained_model, fit_mdn, open_training_data
+
+    tmp = tmp_path_factory.mktemp("crust_model")
+    store = tmp / "crust.zarr"
+    generate(
+        CrustDispersionTask(),
+        400,
+        store,
+        chunk=200,
+        seed=0,
+        workers=1,
+        processes=False,
+        progress=False,
+    )
+    td = open_training_data(store, "crust")
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        module = fit_mdn(
+            td,
+            epochs=2,
+            n_components=2,
+            out_dir=tmp / "mdn",
+            seed=0,
+            trainer={"progress_bar": False, "accelerator": "cpu", "patience": None},
+            normalization=td.normalization,
+            **td.meta(),
+        )
+    finally:
+        torch.set_num_threads(n)
+    return as_trained_model(module), td
+
+
+def test_invert_crust_phase_and_group_with_a_trained_model(phase_group_model):
+    from geoinvert.invert.crust import invert_crust
+
+    model, td = phase_group_model
+    assert model.input_shape == (42,)
+    f = np.asarray(model.frequencies)
+    x = np.asarray(td.inputs[:8], float)
+    phase, group = x[:, :21], x[:, 21:]
+    inv = invert_crust(model, f, phase, group=group)
+    assert inv.mean.shape == inv.std.shape == inv.q16.shape == (8,)
+    assert np.all(np.isfinite(inv.mean)) and np.all(inv.std > 0)
+    assert np.all(inv.q16 < inv.q84)
+    assert not inv.out_of_distribution.any()  # training inputs lie inside the training prior
+    # Columns in another order are put back into the model's order: identical answer.
+    perm = np.random.default_rng(0).permutation(21)
+    again = invert_crust(model, f[perm], phase[:, perm], group=group[:, perm])
+    np.testing.assert_allclose(again.mean, inv.mean, rtol=1e-6)
+    with pytest.raises(ValueError, match="group: this model was trained on phase and group"):
+        invert_crust(model, f, phase)
+
+
+def test_invert_crust_ood_flag_and_errors_name_lon_lat(phase_group_model):
+    from geoinvert.invert.crust import invert_crust
+
+    model, td = phase_group_model
+    f = np.asarray(model.frequencies)
+    x = np.asarray(td.inputs[:5], float)
+    phase, group = x[:, :21].copy(), x[:, 21:].copy()
+    phase[2] = 1.5  # far slower than any crust of the prior
+    inv = invert_crust(model, f, phase, group=group)
+    assert inv.out_of_distribution.tolist() == [False, False, True, False, False]
+    assert inv.max_abs_z[2] > 4.0
+    lon, lat = np.arange(100.0, 105.0), np.full(5, 30.5)
+    # missing and extra frequencies are listed, before anything is standardised
+    with pytest.raises(ValueError, match=r"missing \[35\] mHz"):
+        invert_crust(model, f[:-1], phase[:, :-1], group=group[:, :-1], lon=lon, lat=lat)
+    with pytest.raises(ValueError, match=r"not in the model \[10000, .*Hz, not mHz"):
+        invert_crust(model, f * 1e3, phase, group=group)
+    nan = group.copy()
+    nan[3, 4] = np.nan
+    with pytest.raises(ValueError, match=r"grid point 3 \(lon 103, lat 30.5\), frequency index 4"):
+        invert_crust(model, f, phase, group=nan, lon=lon, lat=lat)
+    with pytest.raises(ValueError, match="lon, lat: need one value per grid point"):
+        invert_crust(model, f, phase, group=group, lon=lon[:2], lat=lat[:2])
+
+
+def test_invert_dispersion_grid_reads_a_csv(phase_group_model, tmp_path):
+    from geoinvert.invert.crust import invert_crust, invert_dispersion_grid
+    from geoinvert.io import DispersionGrid, read_dispersion_grid, write_dispersion_grid
+
+    model, td = phase_group_model
+    f = np.asarray(model.frequencies)
+    x = np.asarray(td.inputs[:4], float)
+    grid = DispersionGrid(
+        np.array([100.0, 101.0, 100.0, 101.0]),
+        np.array([30.0, 30.0, 31.0, 31.0]),
+        f,
+        x[:, :21],
+        x[:, 21:],
+    )
+    back = read_dispersion_grid(write_dispersion_grid(tmp_path / "obs.csv", grid))
+    inv = invert_dispersion_grid(model, back)
+    np.testing.assert_allclose(
+        inv.mean, invert_crust(model, f, x[:, :21], group=x[:, 21:]).mean, rtol=1e-6
+    )

@@ -98,6 +98,64 @@ def test_nlcg_bad_inputs_name_the_datum(block_problem):
         invert_mt_nlcg(fw, obs, np.zeros_like(w), m0, max_iterations=1)
 
 
+def test_nlcg_wrong_units_are_named(block_problem):
+    fw, _, obs, w = block_problem
+    m0 = np.full(fw.mesh.model_shape, 2.0)
+    lin = obs.copy()
+    lin[..., 0] = 10.0 ** lin[..., 0]  # ρa in Ω·m instead of log10 Ω·m
+    with pytest.raises(ValueError, match=r"observed: apparent resistivity must be log10 Ω·m"):
+        invert_mt_nlcg(fw, lin, w, m0, max_iterations=1)
+    rad = obs.copy()
+    rad[..., 1] = np.radians(rad[..., 1])
+    with pytest.raises(ValueError, match="looks like radians"):
+        invert_mt_nlcg(fw, rad, w, m0, max_iterations=1)
+    conv = obs.copy()
+    conv[1, 2, 4, 1] -= 180.0  # the other sign convention for one TM phase
+    with pytest.raises(
+        ValueError, match=r"channel 3 \(phase_tm\), frequency index 2, station index 4"
+    ):
+        invert_mt_nlcg(fw, conv, w, m0, max_iterations=1)
+    w_drop = w.copy()
+    w_drop[1, 2, 4, 1] = 0.0  # a zero-weight datum is not checked: it is dropped
+    res = invert_mt_nlcg(fw, conv, w_drop, m0, max_iterations=1)
+    assert np.isfinite(res.rms[-1])
+    with pytest.raises(ValueError, match="m0 must be log10 resistivity"):
+        invert_mt_nlcg(fw, obs, w, np.full(fw.mesh.model_shape, 100.0), max_iterations=1)
+    with pytest.raises(ValueError, match="lam must be finite"):
+        invert_mt_nlcg(fw, obs, w, m0, lam=-1.0, max_iterations=1)
+    with pytest.raises(ValueError, match="max_iterations"):
+        invert_mt_nlcg(fw, obs, w, m0, max_iterations=0)
+
+
+def test_nlcg_progress_bar_leaves_the_result_unchanged(block_problem):
+    fw, _, obs, w = block_problem
+    m0 = np.full(fw.mesh.model_shape, 2.0)
+    quiet = invert_mt_nlcg(fw, obs, w, m0, lam=1.0, max_iterations=3)
+    shown = invert_mt_nlcg(fw, obs, w, m0, lam=1.0, max_iterations=3, progress=True)
+    np.testing.assert_array_equal(quiet.model, shown.model)
+    assert quiet.rms == shown.rms
+
+
+def test_unet_and_grid_wrong_units_are_named():
+    f = np.logspace(-2, 1, 6)
+    m = _Model(f)
+    x = np.full((4, 6, 7), 2.0)
+    x[1::2] = 45.0
+    with pytest.raises(ValueError, match=r"frequencies\[0\]: frequencies must be positive"):
+        invert_mt_unet(m, x, -f)
+    lin = x.copy()
+    lin[2, 1, 3] = 300.0
+    with pytest.raises(
+        ValueError, match=r"log10 Ω·m .*channel 2 \(log10_rho_a_tm\), frequency index 1, station"
+    ):
+        invert_mt_unet(m, lin, f)
+    with pytest.raises(ValueError, match="radians"):
+        invert_mt_unet(m, np.where(np.arange(4)[:, None, None] % 2 == 1, 0.8, x), f)
+    st, gs = np.arange(7.0), np.linspace(0, 10, 11)
+    with pytest.raises(ValueError, match="phase_te"):
+        interpolate_to_grid(np.where(np.arange(4)[:, None, None] == 1, 135.0, x), st, f, gs, f)
+
+
 def test_observed_from_section_layout():
     sec = np.arange(4 * 3 * 5, dtype=float).reshape(4, 3, 5)
     obs = observed_from_section(sec)
@@ -188,7 +246,7 @@ def test_interpolate_to_grid_errors():
         interpolate_to_grid(data, st, np.array([0.1, 1.0, 2.0]), gs, gf)
     with pytest.raises(ValueError, match="frequencies must be strictly increasing"):
         interpolate_to_grid(data, st, f[::-1], gs, gf)
-    with pytest.raises(ValueError, match="grid_frequencies must be positive"):
+    with pytest.raises(ValueError, match=r"grid_frequencies\[0\]: frequencies must be positive"):
         interpolate_to_grid(data, st, f, gs, gf - 0.5)
     bad = data.copy()
     bad[3, 1, 2] = np.nan
@@ -219,6 +277,7 @@ def test_invert_mt_unet_paths():
     f = np.logspace(-2, 1, 6)
     m = _Model(f)
     x = np.ones((4, 6, 7))
+    x[1::2] = 45.0  # phases in degrees
     assert invert_mt_unet(m, x, f).shape == (4, 7)
     assert invert_mt_unet(m, x[None].repeat(3, 0), f).shape == (3, 4, 7)
     with pytest.raises(ValueError, match="frequencies has 5 values"):
@@ -258,3 +317,21 @@ def test_invert_mt_unet_with_trained_model(tmp_path):
     assert pred.shape == (12, 16) and np.all(np.isfinite(pred))
     with pytest.raises(ValueError):
         invert_mt_unet(load_model(tmp_path / "m.pt"), x[0], f * 1.5)
+
+
+def test_plot_resistivity_section(tmp_path):
+    pytest.importorskip("matplotlib")
+    from geoinvert.plot import cell_edges, plot_resistivity_section
+
+    sec = np.linspace(0.0, 3.0, 12 * 16).reshape(12, 16)
+    x, z = np.arange(16) * 5.0 + 2.5, np.arange(12) * 3.0 + 1.5
+    mesh = plot_resistivity_section(sec, x, z, stations=[10.0, 20.0], out=tmp_path / "s.png")
+    assert (tmp_path / "s.png").stat().st_size > 5_000
+    assert mesh.axes.get_ylim() == (36.0, 0.0)  # depth down, from the cell edges
+    # edges work as well as centres (non-uniform meshes)
+    plot_resistivity_section(sec, cell_edges(x), np.geomspace(1, 60, 13) - 1, colorbar=False)
+    np.testing.assert_allclose(cell_edges([1.0, 2.0, 4.0]), [0.5, 1.5, 3.0, 5.0])
+    with pytest.raises(ValueError, match="x must hold 16 cell centres or 17 edges"):
+        plot_resistivity_section(sec, x[:-2], z)
+    with pytest.raises(ValueError, match="2-D"):
+        plot_resistivity_section(sec[0], x, z)

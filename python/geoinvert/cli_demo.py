@@ -37,8 +37,11 @@ def demo(
 
     from .demo import PIPELINES, run_demo
 
-    logging.basicConfig(level=logging.WARNING)
-    for noisy in ("distributed", "lightning", "lightning.pytorch"):  # keep the progress readable
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s")
+    # Step names ("step crust_train: running") and per-step progress messages at INFO; other
+    # libraries (dask, lightning) stay at WARNING so that the progress bars remain readable.
+    logging.getLogger("geoinvert").setLevel(logging.INFO)
+    for noisy in ("distributed", "lightning", "lightning.pytorch"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     pipelines = PIPELINES if only is None else tuple(p.strip() for p in only.split(",") if p)
     try:

@@ -10,7 +10,17 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["plot_prior", "plot_store_samples"]
+__all__ = [
+    "MT_CMAP",
+    "cell_edges",
+    "plot_prior",
+    "plot_resistivity_section",
+    "plot_rf_stack",
+    "plot_store_samples",
+]
+
+#: Colour map of resistivity sections: conductors red, resistors blue (the usual MT rendering).
+MT_CMAP = "turbo_r"
 
 
 def _figure(nrows: int, ncols: int, size: tuple[float, float]) -> tuple[Any, Any]:
@@ -147,4 +157,174 @@ def plot_store_samples(store: str | Path, n: int = 4, *, out: str | Path | None 
     fig.tight_layout()
     if out is not None:
         fig.savefig(out, dpi=100)
+    return fig
+
+
+def cell_edges(centres: Any) -> np.ndarray:
+    """Cell edges (n + 1,) of a 1-D grid of cell centres (n,), the outer cells symmetric.
+
+    Parameters
+    ----------
+    centres : array_like, shape (n,)
+        Strictly increasing or decreasing cell centres (any unit, e.g. km); n ≥ 2.
+    """
+    c = np.asarray(centres, dtype=float).reshape(-1)
+    step = np.diff(c)
+    if c.size < 2 or not (np.all(step > 0) or np.all(step < 0)):
+        raise ValueError(f"centres must be >= 2 strictly monotonic values, got {c}")
+    mid = 0.5 * (c[1:] + c[:-1])
+    return np.concatenate([[2 * c[0] - mid[0]], mid, [2 * c[-1] - mid[-1]]])
+
+
+def plot_resistivity_section(
+    log10_resistivity: Any,
+    x: Any,
+    z: Any,
+    *,
+    ax: Any = None,
+    stations: Any = None,
+    vmin: float = 0.0,
+    vmax: float = 4.0,
+    title: str | None = None,
+    colorbar: bool = True,
+    cmap: str = MT_CMAP,
+    out: str | Path | None = None,
+) -> Any:
+    """Draw a 2-D resistivity section (log10 Ω·m) against distance and depth.
+
+    Parameters
+    ----------
+    log10_resistivity : array_like, shape (n_z, n_x)
+        log10 of resistivity in Ω·m, rows from the top down.
+    x, z : array_like
+        Horizontal positions and depths in km: cell centres, shape (n_x,) and (n_z,), or cell
+        edges, shape (n_x + 1,) and (n_z + 1,) (non-uniform meshes with padding cells too).
+    ax : matplotlib Axes, optional
+        Draw into this axes (e.g. one panel of a comparison figure); a new figure otherwise.
+    stations : array_like, optional
+        Site positions along the profile in km, drawn as triangles at the surface.
+    vmin, vmax : float
+        Colour limits in log10 Ω·m.
+    title : str, optional
+    colorbar : bool
+        Add a colour bar labelled in log10 Ω·m to this axes.
+    cmap : str
+        Colour map (default :data:`MT_CMAP`, conductors red).
+    out : path, optional
+        Save the figure holding ``ax`` there.
+
+    Returns
+    -------
+    matplotlib.collections.QuadMesh
+        The drawn mesh (``.axes``, ``.figure``; pass it to ``colorbar`` for a shared bar).
+    """
+    rho = np.asarray(log10_resistivity, dtype=float)
+    if rho.ndim != 2:
+        raise ValueError(f"log10_resistivity must be 2-D (n_z, n_x), got shape {rho.shape}")
+    edges = []
+    for name, v, n in (("x", x, rho.shape[1]), ("z", z, rho.shape[0])):
+        v = np.asarray(v, dtype=float).reshape(-1)
+        if v.size == n:
+            v = cell_edges(v)
+        elif v.size != n + 1:
+            raise ValueError(
+                f"{name} must hold {n} cell centres or {n + 1} edges for a section of shape "
+                f"{rho.shape}, got {v.size} values"
+            )
+        edges.append(v)
+    if ax is None:
+        _, axes = _figure(1, 1, (8, 4))
+        ax = axes[0, 0]
+    mesh = ax.pcolormesh(edges[0], edges[1], rho, cmap=cmap, vmin=vmin, vmax=vmax)
+    if stations is not None:
+        st = np.asarray(stations, dtype=float)
+        ax.plot(st, np.zeros_like(st), "kv", ms=6, clip_on=False)
+    ax.set_ylim(edges[1][-1], edges[1][0])
+    ax.set_xlabel("distance (km)")
+    ax.set_ylabel("depth (km)")
+    if title:
+        ax.set_title(title, fontsize=9)
+    if colorbar:
+        ax.figure.colorbar(mesh, ax=ax, label="log10 resistivity (Ω·m)")
+    if out is not None:
+        ax.figure.savefig(out, dpi=100)
+    return mesh
+
+
+def plot_rf_stack(
+    times: Any,
+    stack: Any,
+    depth: Any = None,
+    migrated: Any = None,
+    *,
+    window: tuple[float, float] = (250.0, 350.0),
+    model_end: float | None = None,
+    detection: Any = None,
+    title: str = "moveout-corrected stack",
+    p_ref: float = 0.06,
+    out: str | Path | None = None,
+) -> Any:
+    """A station's receiver-function stack: in time and, when given, migrated to depth.
+
+    Parameters
+    ----------
+    times : array_like, shape (npts,)
+        Time after the direct P in s.
+    stack : array_like, shape (npts,)
+        Moveout-corrected stack (:func:`geoinvert.invert.xdisc.moveout_stack`).
+    depth, migrated : array_like, shape (n_depth,), optional
+        Depth grid in km and the depth-migrated stack on it (mean of
+        :func:`geoinvert.invert.rf_stacking.depth_stack`; NaN where no trace reaches).
+    window : tuple of float
+        Depth window of the X-discontinuity test in km, shaded.
+    model_end : float, optional
+        End of the classifier's input window in s; the part after the last sample is shaded
+        as "no data (zero-filled for the CNN)".
+    detection : StackDetection, optional
+        Result of :func:`geoinvert.invert.rf_stacking.detect_in_window`, marked at its depth.
+    title : str
+        Title of the time panel.
+    p_ref : float
+        Reference slowness of the stack in s/km (for the label).
+    out : path, optional
+        Save the figure there.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    t = np.asarray(times, dtype=float).reshape(-1)
+    s = np.asarray(stack, dtype=float).reshape(-1)
+    if t.size != s.size:
+        raise ValueError(f"stack has {s.size} samples but times has {t.size}")
+    with_depth = depth is not None and migrated is not None
+    fig, axes = _figure(1, 2 if with_depth else 1, (11, 3.6) if with_depth else (6, 3.6))
+    a1 = axes[0, 0]
+    a1.plot(t, s, "k", lw=1)
+    if model_end is not None and model_end > t[-1]:
+        a1.axvspan(t[-1], model_end, color="0.85", label="no data (zero-filled for the CNN)")
+        a1.legend(fontsize=7)
+    a1.set_xlabel(f"time after P (s), moveout-corrected to p = {p_ref:g} s/km")
+    a1.set_ylabel("amplitude")
+    a1.set_title(title, fontsize=9)
+    if with_depth:
+        z = np.asarray(depth, dtype=float).reshape(-1)
+        m = np.asarray(migrated, dtype=float).reshape(-1)
+        if z.size != m.size:
+            raise ValueError(f"migrated has {m.size} values but depth has {z.size}")
+        a2 = axes[0, 1]
+        a2.plot(z, m, "k", lw=1)
+        a2.axvspan(*window, color="tab:orange", alpha=0.2, label="X window")
+        if detection is not None:
+            mark = "detected" if detection.detected else "not detected"
+            a2.plot(
+                [detection.depth], [detection.amplitude], "v", color="tab:red",
+                label=f"window maximum ({mark}, p = {detection.p_value:.3f})",
+            )  # fmt: skip
+        a2.set_xlabel("depth (km)")
+        a2.set_title("depth-migrated stack", fontsize=9)
+        a2.legend(fontsize=7)
+    fig.tight_layout()
+    if out is not None:
+        fig.savefig(out, dpi=110)
     return fig

@@ -31,12 +31,18 @@ def generate_store(
     """Generate (or resume) ``n`` samples of ``task`` into ``store``; the engine's summary.
 
     A partial store written by other code (an upgraded or edited geoinvert) is regenerated
-    from scratch rather than resumed, so a demo store never mixes two codes.
+    from scratch rather than resumed, so a demo store never mixes two codes. Inside a step of
+    ``geoinvert demo --fresh`` (:func:`geoinvert.demo.steps.forcing_fresh`) the store is always
+    regenerated (overwritten), so the reported generation rate is measured, not 0 samples/s.
     """
     from ..data import generate
     from ..data.engine import CodeChangedError
+    from .steps import forcing_fresh
 
-    options = dict(chunk=chunk, seed=seed, scheduler=scheduler, workers=workers)
+    options: dict[str, Any] = dict(chunk=chunk, seed=seed, scheduler=scheduler, workers=workers)
+    if forcing_fresh():
+        log.info("--fresh: regenerating %s from scratch", store)
+        return generate(task, n, store, overwrite=True, **options).as_dict()
     try:
         summary = generate(task, n, store, resume=True, **options)
     except CodeChangedError as exc:

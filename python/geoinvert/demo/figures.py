@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["crust_figures", "training_curves", "write_netcdf"]
+__all__ = ["crust_figures", "training_curves"]
 
 
 def _plt() -> Any:
@@ -26,32 +26,6 @@ def _grid(region: Any, values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.n
     grid = np.full((lats.size, lons.size), np.nan)
     grid[np.searchsorted(lats, region.lat), np.searchsorted(lons, region.lon)] = values
     return lons, lats, grid
-
-
-def write_netcdf(path: Path, region: Any, inversion: Any) -> None:
-    """Crustal-thickness map (km) with its uncertainty as a CF-style NetCDF-3 file (scipy)."""
-    from scipy.io import netcdf_file
-
-    lons, lats, mean = _grid(region, inversion.mean)
-    std = _grid(region, inversion.std)[2]
-    ood = _grid(region, inversion.out_of_distribution.astype(float))[2]
-    with netcdf_file(str(path), "w") as f:
-        f.title = "geoinvert crustal thickness from Rayleigh phase velocities (MDN)"
-        f.createDimension("lat", lats.size)
-        f.createDimension("lon", lons.size)
-        for name, vals, units in (("lat", lats, "degrees_north"), ("lon", lons, "degrees_east")):
-            v = f.createVariable(name, "f8", (name,))
-            v[:] = vals
-            v.units = units
-        for name, vals, desc in (
-            ("crustal_thickness", mean, "Moho depth below the solid surface, km"),
-            ("crustal_thickness_std", std, "standard deviation, km"),
-            ("out_of_distribution", ood, "1 where the input lies outside the training prior"),
-        ):
-            v = f.createVariable(name, "f8", ("lat", "lon"))
-            v[:] = vals
-            v.long_name = desc
-            v.units = "km" if "thickness" in name else "1"
 
 
 def training_curves(run_dirs: dict[str, Path], path: Path) -> None:

@@ -11,9 +11,10 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["paralana_figures", "synthetic_figures"]
+from ..plot import cell_edges as _edges
+from ..plot import plot_resistivity_section
 
-CMAP = "turbo_r"  # conductors red, resistors blue (the usual MT rendering)
+__all__ = ["paralana_figures", "synthetic_figures"]
 
 
 def _plt() -> Any:
@@ -23,11 +24,6 @@ def _plt() -> Any:
     import matplotlib.pyplot as plt
 
     return plt
-
-
-def _edges(centres: np.ndarray) -> np.ndarray:
-    mid = 0.5 * (centres[1:] + centres[:-1])
-    return np.concatenate([[2 * centres[0] - mid[0]], mid, [2 * centres[-1] - mid[-1]]])
 
 
 def synthetic_figures(folder: Path) -> None:
@@ -41,15 +37,15 @@ def synthetic_figures(folder: Path) -> None:
     for i in range(k):
         for j, (name, sec) in enumerate((("true", truth), ("U-Net", unet), ("NLCG", nlcg))):
             ax = axes[i, j]
-            im = ax.pcolormesh(xe, ze, sec[i], cmap=CMAP, vmin=0.5, vmax=3.9)
             rms = np.sqrt(np.mean((sec[i] - truth[i]) ** 2))
             title = f"section {i}: {name}" + ("" if j == 0 else f" (RMS {rms:.2f})")
-            ax.set_title(title, fontsize=9)
-            ax.invert_yaxis()
-            if j == 0:
-                ax.set_ylabel("depth (km)")
-            if i == k - 1:
-                ax.set_xlabel("distance (km)")
+            im = plot_resistivity_section(
+                sec[i], xe, ze, ax=ax, vmin=0.5, vmax=3.9, title=title, colorbar=False
+            )
+            if j:
+                ax.set_ylabel("")
+            if i < k - 1:
+                ax.set_xlabel("")
     fig.subplots_adjust(left=0.06, right=0.9, bottom=0.6 / (2.6 * k + 0.6), top=0.94, hspace=0.45)
     cax = fig.add_axes((0.92, 0.15, 0.012, 0.7))
     fig.colorbar(im, cax=cax, label="log10 resistivity (Ω·m)")
@@ -63,9 +59,10 @@ def synthetic_figures(folder: Path) -> None:
 
         r = json.loads(simple.read_text())["result"]["rms"]
         ax.semilogy(np.arange(len(r)), r, "k-o", ms=3, label="block in half-space (simple model)")
+    mesh = str(d["mesh"]) if "mesh" in d.files else "coarse mesh"
     for i, r in enumerate(d["rms"]):
         r = r[np.isfinite(r)]
-        ax.semilogy(np.arange(r.size), r, "-", lw=1, label=f"held-out section {i} (coarse mesh)")
+        ax.semilogy(np.arange(r.size), r, "-", lw=1, label=f"held-out section {i} ({mesh})")
     ax.axhline(1.0, color="g", ls="--", lw=1, label="noise level")
     ax.axhline(2.0, color="r", ls=":", lw=1, label="2 × noise")
     ax.set_xlabel("NLCG iteration")
@@ -97,32 +94,31 @@ def paralana_figures(
     plt = _plt()
     fig, axes = plt.subplots(2, 2, figsize=(14, 8.5))
     ax = axes[0, 0]
-    im = ax.pcolormesh(xe, ze, result.model, cmap=CMAP, vmin=0, vmax=3)
-    ax.plot(profile.stations, np.zeros_like(profile.stations), "kv", ms=6, clip_on=False)
+    plot_resistivity_section(
+        result.model, xe, ze, ax=ax, stations=profile.stations, vmin=0, vmax=3,
+        title=f"NLCG (RMS {result.rms[-1]:.2f})",
+    )  # fmt: skip
     ax.set_ylim(30, 0)
-    ax.set_title(f"NLCG (RMS {result.rms[-1]:.2f})", fontsize=10)
     ax.set_xlabel("distance along profile (km)")
-    ax.set_ylabel("depth (km)")
-    fig.colorbar(im, ax=ax, label="log10 ρ (Ω·m)")
 
     gx, gz = _edges(prior.x_centres), _edges(prior.z_centres)
     ax = axes[0, 1]
-    im = ax.pcolormesh(gx - grid.offset, gz, unet, cmap=CMAP, vmin=0, vmax=3)
-    ax.plot(profile.stations, np.zeros_like(profile.stations), "kv", ms=6, clip_on=False)
+    plot_resistivity_section(
+        unet, gx - grid.offset, gz, ax=ax, stations=profile.stations, vmin=0, vmax=3,
+        title="U-Net on interpolated data (zoom; its cells are 5 km × 3 km)",
+    )  # fmt: skip
     ax.set_xlim(-30, 44)
     ax.set_ylim(60, 0)
-    ax.set_title("U-Net on interpolated data (zoom; its cells are 5 km × 3 km)", fontsize=10)
     ax.set_xlabel("distance along profile (km)")
-    fig.colorbar(im, ax=ax, label="log10 ρ (Ω·m)")
+    ax.set_ylabel("")
 
     ax = axes[1, 0]
-    im = ax.pcolormesh(gx, gz, unet, cmap=CMAP, vmin=0, vmax=3)
+    plot_resistivity_section(
+        unet, gx, gz, ax=ax, vmin=0, vmax=3,
+        title="U-Net, whole 600 km grid (shaded: the profile)",
+    )  # fmt: skip
     ax.axvspan(grid.offset, grid.offset + profile.stations[-1], color="k", alpha=0.25)
-    ax.invert_yaxis()
-    ax.set_title("U-Net, whole 600 km grid (shaded: the profile)", fontsize=10)
     ax.set_xlabel("grid distance (km)")
-    ax.set_ylabel("depth (km)")
-    fig.colorbar(im, ax=ax, label="log10 ρ (Ω·m)")
 
     ax = axes[1, 1]
     ax.pcolormesh(

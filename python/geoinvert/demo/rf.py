@@ -2,7 +2,7 @@
 
 generate (AK135/IASP91/PREM backgrounds ± an X-discontinuity at 250-350 km) → train the 1-D CNN
 on AK135 + IASP91 with realistic noise and time jitter → held-out accuracy/ROC-AUC on PREM (a
-background family never seen in training) → synthetic stations (10-60 noisy RFs each) classified
+background family never seen in training) → synthetic stations (10-100 noisy RFs each) classified
 by the CNN on the moveout-corrected stack and by depth-migrated stacking with a bootstrap test →
 the real NL.OPLO receiver functions. Units: s, s/km, km.
 """
@@ -116,7 +116,28 @@ def _train(folder: str, epochs: int, seed: int, gpus: int | None) -> dict:
     return out
 
 
+def _station_figure(
+    path: Path, rfs: np.ndarray, times: np.ndarray, p: np.ndarray, ref: Any, res: Any, title: str
+) -> None:
+    """Moveout-corrected and depth-migrated stacks of one station (``plot_rf_stack``)."""
+    from ..invert.rf_stacking import depth_stack
+    from ..invert.xdisc import DEPTH_GRID, moveout_stack
+    from ..plot import plot_rf_stack
+    from .figures import _plt
+
+    stack = moveout_stack(rfs, times, p, ref)
+    migrated = depth_stack(rfs, times, p, DEPTH_GRID, *ref)
+    count = np.isfinite(migrated).sum(axis=0)
+    mean = np.where(count > 0, np.nansum(migrated, axis=0) / np.maximum(count, 1), np.nan)
+    fig = plot_rf_stack(
+        times, stack, DEPTH_GRID, mean, detection=res.baseline, title=title, out=path
+    )
+    _plt().close(fig)
+
+
 def _stations(folder: str, n_stations: int, seed: int) -> dict:
+    from tqdm.auto import tqdm
+
     from ..invert.xdisc import classify_station
     from ..rf import receiver_function
     from ..train import load_model
@@ -129,7 +150,7 @@ def _stations(folder: str, n_stations: int, seed: int) -> dict:
     times = _model_times(task)
     truth, cnn, base = [], [], []
     start = time.perf_counter()
-    for i in range(n_stations):
+    for i in tqdm(range(n_stations), desc="RF stations", unit="station", delay=3.0):
         k = int(rng.integers(10, 101))
         p = np.sort(rng.uniform(0.04, 0.08, size=k))
         rfs = receiver_function(
@@ -151,6 +172,12 @@ def _stations(folder: str, n_stations: int, seed: int) -> dict:
         truth.append(bool(batch["targets"][i, 0] > 0.5))
         cnn.append(res.probability > 0.5)
         base.append(res.baseline.detected)
+        if i == 0:  # one station's stacks, so that a figure exists without shared data
+            x = f"X at {batch['targets'][i, 1]:.0f} km" if truth[-1] else "no X"
+            _station_figure(
+                Path(folder) / "rf_station.png", noisy, times, p, ref, res,
+                f"synthetic station 0 ({x}; {k} RFs): CNN p = {res.probability:.2f}",
+            )  # fmt: skip
     truth_a, cnn_a, base_a = (np.array(v) for v in (truth, cnn, base))
     return {
         "n_stations": n_stations,
@@ -166,6 +193,7 @@ def _stations(folder: str, n_stations: int, seed: int) -> dict:
         if (~truth_a).any()
         else float("nan"),
         "seconds": time.perf_counter() - start,
+        "figure": "rf_station.png",
     }
 
 
@@ -173,6 +201,7 @@ def _oplo(folder: str, seed: int) -> dict:
     from ..invert.rf_stacking import depth_stack
     from ..invert.xdisc import DEPTH_GRID, classify_station, moveout_stack
     from ..io import read_rf_h5
+    from ..plot import plot_rf_stack
     from ..train import load_model
     from .figures import _plt
     from .shared_data import find_shared
@@ -188,24 +217,17 @@ def _oplo(folder: str, seed: int) -> dict:
     ref = _reference()
     model = load_model(Path(folder) / "rf_cnn.pt")
     times = _model_times(task)
-    res = classify_station(model, rf.data, rf.times, rf.slowness, ref, model_times=times, seed=seed)
+    res = classify_station(model, rf, reference=ref, model_times=times, seed=seed)
     stack = moveout_stack(rf.data, rf.times, rf.slowness, ref)
-    migrated = np.nanmean(depth_stack(rf.data, rf.times, rf.slowness, DEPTH_GRID, *ref), axis=0)
-    plt = _plt()
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 3.6))
-    a1.plot(rf.times, stack, "k", lw=1)
-    a1.axvspan(rf.times[-1], times[-1], color="0.85", label="no data (zero-filled for the CNN)")
-    a1.set_xlabel("time after P (s)")
-    a1.set_title(f"NL.OPLO: moveout-corrected stack of {rf.n_traces} RFs (p = 0.06 s/km)")
-    a1.legend(fontsize=7)
-    a2.plot(DEPTH_GRID, migrated, "k", lw=1)
-    a2.axvspan(250, 350, color="tab:orange", alpha=0.2, label="X window")
-    a2.set_xlabel("depth (km), AK135 migration")
-    a2.set_title("depth-migrated stack")
-    a2.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(Path(folder) / "rf_oplo.png", dpi=110)
-    plt.close(fig)
+    mig = depth_stack(rf.data, rf.times, rf.slowness, DEPTH_GRID, *ref)
+    count = np.isfinite(mig).sum(axis=0)
+    migrated = np.where(count > 0, np.nansum(mig, axis=0) / np.maximum(count, 1), np.nan)
+    fig = plot_rf_stack(
+        rf.times, stack, DEPTH_GRID, migrated, model_end=float(times[-1]),
+        detection=res.baseline, out=Path(folder) / "rf_oplo.png",
+        title=f"NL.OPLO: moveout-corrected stack of {rf.n_traces} RFs (AK135 migration)",
+    )  # fmt: skip
+    _plt().close(fig)
     b = res.baseline
     max_depth = float(DEPTH_GRID[np.isfinite(migrated)].max())
     return {
@@ -274,6 +296,8 @@ def report_lines(s: dict[str, Any]) -> list[str]:
         f"{100 * st['stacking_false_alarm']:.0f} %); the two agree on "
         f"{100 * st['agreement']:.1f} % of stations.",
     ]
+    if st.get("figure"):
+        lines += ["", f"![station]({st['figure']})", ""]
     if o.get("available"):
         lines += [
             f"- NL.OPLO ({o['n_traces']} real RFs, not labelled for X): CNN probability "

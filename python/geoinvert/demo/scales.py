@@ -20,7 +20,7 @@ class Scale:
     crust_samples: int
     crust_epochs: int
     sae_epochs: tuple[int, int]  # (pre-training per layer, fine-tuning)
-    mc_steps: int
+    mc_steps: int  # per chain of the 16 DE-MCz chains (20 000 at small: split-R-hat ~1.05)
     mc_initial: int
     mt_sections: int
     mt_epochs: int
@@ -33,9 +33,11 @@ class Scale:
 
 
 SCALES = {
-    "ci": Scale("ci", 3000, 8, (1, 2), 300, 3000, 24, 3, 0.0625, 4, 1, 1500, 3, 12),
-    "small": Scale("small", 60000, 40, (5, 20), 3000, 20000, 120, 15, 0.125, 20, 5, 20000, 12, 200),
+    "ci": Scale("ci", 3000, 8, (1, 2), 2000, 3000, 24, 3, 0.0625, 4, 1, 1500, 3, 12),
+    "small": Scale(
+        "small", 60000, 40, (5, 20), 20000, 20000, 120, 15, 0.125, 20, 5, 20000, 12, 200
+    ),
     "full": Scale(
-        "full", 500000, 100, (10, 100), 6000, 50000, 1000, 60, 0.5, 40, 5, 100000, 30, 1000
+        "full", 500000, 100, (10, 100), 40000, 50000, 1000, 60, 0.5, 40, 5, 100000, 30, 1000
     ),
 }

@@ -4,10 +4,15 @@ Each step writes its outputs into the run folder and, only when it has finished,
 marker ``.steps/<name>.json`` with its result summary and the parameters it ran with. A second
 run with the same parameters loads the summary instead of recomputing; changed parameters or
 ``fresh=True`` rerun the step. An interrupted step has no marker, so it simply runs again.
+
+While a step runs under ``fresh=True``, :func:`forcing_fresh` is true, so the helpers it calls
+(e.g. :func:`geoinvert.demo.common.generate_store`) can redo their own resumable work -- a data
+store is regenerated instead of resumed -- without every step passing a flag around.
 """
 
 from __future__ import annotations
 
+import contextvars
 import json
 import logging
 import time
@@ -16,9 +21,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["StepRunner"]
+__all__ = ["StepRunner", "forcing_fresh"]
 
 log = logging.getLogger(__name__)
+
+_FRESH: contextvars.ContextVar[bool] = contextvars.ContextVar("geoinvert_demo_fresh", default=False)
+
+
+def forcing_fresh() -> bool:
+    """True inside a step run by a ``StepRunner(fresh=True)``: redo work, don't resume it."""
+    return _FRESH.get()
 
 
 @dataclass
@@ -48,7 +60,8 @@ class StepRunner:
     def run(self, name: str, func: Callable[..., dict[str, Any]], **params: Any) -> dict[str, Any]:
         """Run ``func(**params)`` unless a finished step with the same parameters exists.
 
-        ``func`` returns a JSON-serialisable summary dict, which is stored and returned.
+        ``func`` returns a JSON-serialisable summary dict, which is stored and returned. With
+        ``fresh=True`` it runs with :func:`forcing_fresh` true.
         """
         marker = self._marker(name)
         key = json.loads(json.dumps(params, default=str))
@@ -59,9 +72,13 @@ class StepRunner:
                 self.reused.append(name)
                 self.timings[name] = saved.get("seconds", 0.0)
                 return saved["result"]
-        log.info("step %s: running", name)
+        log.info("step %s: running%s", name, " (fresh)" if self.fresh else "")
         start = time.perf_counter()
-        result = func(**params)
+        token = _FRESH.set(self.fresh)
+        try:
+            result = func(**params)
+        finally:
+            _FRESH.reset(token)
         seconds = time.perf_counter() - start
         self.timings[name] = seconds
         tmp = marker.with_suffix(".tmp")

@@ -1,6 +1,7 @@
 """Inversion drivers: network inversion of observations and conventional baselines."""
 
-from .montecarlo import MCMCResult, adaptive_metropolis, differential_evolution_mcmc
+from .crust import CrustInversion, invert_crust, invert_dispersion_grid, mc_invert_point
+from .montecarlo import MCMCResult, adaptive_metropolis, de_mcmc_z, differential_evolution_mcmc
 from .mt import (
     MTNLCGResult,
     MTProfile,
@@ -12,16 +13,21 @@ from .mt import (
 from .nlcg import NLCGResult, SmoothnessRegulariser, nlcg
 
 __all__ = [
+    "CrustInversion",
     "MCMCResult",
     "MTNLCGResult",
     "MTProfile",
     "NLCGResult",
     "SmoothnessRegulariser",
     "adaptive_metropolis",
+    "de_mcmc_z",
     "differential_evolution_mcmc",
     "interpolate_to_grid",
+    "invert_crust",
+    "invert_dispersion_grid",
     "invert_mt_nlcg",
     "invert_mt_unet",
+    "mc_invert_point",
     "nlcg",
     "profile_from_edi",
 ]

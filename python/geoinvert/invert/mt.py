@@ -67,6 +67,76 @@ def _check_section(name: str, data: NDArray, lead: str = "") -> None:
         )
 
 
+#: Largest |log10 ρ| (log10 Ω·m) accepted as a resistivity in log10 units: 1e-7-1e7 Ω·m spans
+#: seawater to the most resistive rocks, so a larger value means linear Ω·m was passed.
+MAX_ABS_LOG10_RHO = 7.0
+#: Phases may stray this far (degrees) outside (0°, 90°) before they are rejected: noise on a
+#: phase near 0° or 90° (σ ≈ 1.4° for 2.5 % impedance noise) and mild 2-D effects do that; a
+#: unit or sign-convention error (radians, -180°..-90° for TM, 0°..180°) moves them further.
+PHASE_TOLERANCE_DEG = 10.0
+
+
+def _check_units(name: str, data: NDArray, lead: str = "", use: NDArray | None = None) -> None:
+    """Channels in the package's units: log10 ρa (log10 Ω·m) and phases in degrees in (0, 90)
+    (± ``PHASE_TOLERANCE_DEG``).
+
+    ``data`` has shape (..., 4, n_f, n_s); ``use`` (same shape) masks data that are dropped
+    (zero weight) and so are not checked. The message names channel, frequency and station.
+    """
+    use = np.ones(data.shape, dtype=bool) if use is None else np.asarray(use, dtype=bool)
+
+    def where(idx: tuple) -> str:
+        *head, c, fi, si = (int(i) for i in idx)
+        pre = f"{lead} {head[0]}, " if head else ""
+        return f"{pre}channel {c} ({CHANNELS[c]}), frequency index {fi}, station index {si}"
+
+    rho = data[..., 0::2, :, :]
+    bad = (np.abs(rho) > MAX_ABS_LOG10_RHO) & use[..., 0::2, :, :]
+    if bad.any():
+        idx = list(np.unravel_index(int(np.flatnonzero(bad)[0]), bad.shape))
+        idx[-3] *= 2
+        raise ValueError(
+            f"{name}: apparent resistivity must be log10 Ω·m (|value| <= {MAX_ABS_LOG10_RHO:g}); "
+            f"found {data[tuple(idx)]:.4g} at {where(tuple(idx))} -- linear Ω·m? Pass log10(ρa)"
+        )
+    phase = data[..., 1::2, :, :]
+    pu = use[..., 1::2, :, :]
+    if pu.any() and np.all((phase[pu] > 0) & (phase[pu] < np.pi / 2)) and phase[pu].max() < 1.6:
+        raise ValueError(
+            f"{name}: phases must be in degrees; all are below π/2 (max {phase[pu].max():.3g}), "
+            "which looks like radians"
+        )
+    tol = PHASE_TOLERANCE_DEG
+    bad = ~((phase > -tol) & (phase < 90 + tol)) & pu
+    if bad.any():
+        idx = list(np.unravel_index(int(np.flatnonzero(bad)[0]), bad.shape))
+        idx[-3] = 2 * idx[-3] + 1
+        raise ValueError(
+            f"{name}: TE/TM phases must lie in (0°, 90°) (package convention e^{{+iωt}}, "
+            f"Z_TM = -Ey/Hx; {tol:g}° of noise allowed); found {data[tuple(idx)]:.4g}° at "
+            f"{where(tuple(idx))}. Give such data zero weight (or MTProfile.usable) instead"
+        )
+
+
+def _check_frequencies(name: str, f: NDArray) -> None:
+    bad = ~np.isfinite(f) | (f <= 0)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise ValueError(
+            f"{name}[{i}]: frequencies must be positive finite values in Hz, got {f[i]}"
+        )
+
+
+def _check_log10_model(name: str, m: NDArray) -> None:
+    bad = np.abs(m) > MAX_ABS_LOG10_RHO
+    if bad.any():
+        i = np.unravel_index(int(np.flatnonzero(bad)[0]), m.shape)
+        raise ValueError(
+            f"{name} must be log10 resistivity (log10 Ω·m, |value| <= {MAX_ABS_LOG10_RHO:g}); "
+            f"found {m[i]:.4g} at cell {tuple(map(int, i))} -- linear Ω·m? Pass log10(ρ)"
+        )
+
+
 def observed_from_section(section: Any) -> NDArray[np.float64]:
     """Section ``(4, n_f, n_s)`` → ``Forward2D`` observations ``(2, n_f, n_s, 2)``.
 
@@ -142,11 +212,13 @@ def invert_mt_unet(model: Any, data: Any, frequencies: Any) -> NDArray[np.float6
             f"n_stations), got {np.shape(data)}"
         )
     f = np.atleast_1d(np.asarray(frequencies, dtype=float))
+    _check_frequencies("frequencies", f)
     if f.size != x.shape[2]:
         raise ValueError(
             f"frequencies has {f.size} values but data has {x.shape[2]} frequencies (axis -2)"
         )
     _check_section("data", x, "section")
+    _check_units("data", x, "section")
     pred = np.asarray(model.predict(x.astype(np.float32), frequencies=f), dtype=float)
     return pred[0] if single else pred
 
@@ -216,6 +288,7 @@ def invert_mt_nlcg(
     rtol: float = 1e-4,
     initial_step: float = 1.0,
     max_step: float = 2.0,
+    progress: bool = False,
 ) -> MTNLCGResult:
     """Regularised 2-D MT inversion by nonlinear conjugate gradients (Rodi & Mackie 2001).
 
@@ -247,6 +320,9 @@ def invert_mt_nlcg(
         Reference model (log10 Ω·m) whose roughness is not penalised; default none.
     rtol, initial_step, max_step : float
         Passed to :func:`geoinvert.invert.nlcg` (max_step in decades of resistivity).
+    progress : bool
+        Show a tqdm bar of the iterations (with the current normalised RMS) once the run has
+        taken more than 3 s.
 
     Returns
     -------
@@ -276,34 +352,72 @@ def invert_mt_nlcg(
                 f"{('TE', 'TM')[mode]}, frequency index {fi} ({forward.frequencies[fi]:.4g} Hz), "
                 f"station index {si}, {('log10 rho_a', 'phase')[kind]}"
             )
+    _check_frequencies("forward.frequencies", np.asarray(forward.frequencies, dtype=float))
+    # (mode, f, station, kind) -> section channels (mode·2 + kind, f, station)
+    _check_units("observed", obs.transpose(0, 3, 1, 2).reshape(4, nf, ns),
+                 use=(w > 0).transpose(0, 3, 1, 2).reshape(4, nf, ns))  # fmt: skip
     m_start = np.asarray(m0, dtype=float)
     if m_start.shape != shape:
         raise ValueError(f"m0 must have the mesh's model shape {shape}, got {m_start.shape}")
     if not np.all(np.isfinite(m_start)):
         i = np.unravel_index(int(np.flatnonzero(~np.isfinite(m_start))[0]), shape)
         raise ValueError(f"m0 must be finite; found {m_start[i]} at cell {tuple(map(int, i))}")
+    _check_log10_model("m0", m_start)
+    if not (np.isfinite(lam) and lam >= 0):
+        raise ValueError(f"lam must be finite and >= 0, got {lam}")
+    if not (np.isfinite(alpha_z) and alpha_z >= 0):
+        raise ValueError(f"alpha_z must be finite and >= 0, got {alpha_z}")
+    if int(max_iterations) < 1:
+        raise ValueError(f"max_iterations must be >= 1, got {max_iterations}")
     n_data = int(np.count_nonzero(w))
     if n_data == 0:
         raise ValueError("weights: all zero, nothing to fit")
     ref = None if reference is None else np.asarray(reference, dtype=float).reshape(shape)
+    if ref is not None:
+        _check_log10_model("reference", ref)
     reg = SmoothnessRegulariser(shape, alpha_z=alpha_z, reference=ref)
+
+    last: dict[str, Any] = {"m": None, "phi": float("nan")}
 
     def misfit_and_gradient(m: NDArray) -> tuple[float, NDArray]:
         phi, grad, _ = forward.misfit_and_gradient(10.0 ** m.reshape(shape), obs, w)
+        if progress:
+            last["m"], last["phi"] = m.copy(), float(phi)
         return phi, grad.ravel()
 
+    bar: Any = None
+    callback = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=int(max_iterations), desc="MT NLCG", unit="it", delay=3.0, leave=False)
+
+        def callback(it: int, m: NDArray, objective: float) -> None:
+            # The RMS is known when the accepted point was the line search's last evaluation
+            # (the usual case); otherwise show the objective Ψ.
+            if last["m"] is not None and np.array_equal(last["m"], m):
+                bar.set_postfix(rms=f"{np.sqrt(last['phi'] / n_data):.3g}", refresh=False)
+            else:
+                bar.set_postfix(objective=f"{objective:.4g}", refresh=False)
+            bar.update(1)
+
     start = time.perf_counter()
-    res = nlcg(
-        misfit_and_gradient,
-        m_start.ravel(),
-        regulariser=reg,
-        lam=lam,
-        max_iterations=max_iterations,
-        target_misfit=None if target_rms is None else target_rms**2 * n_data,
-        rtol=rtol,
-        initial_step=initial_step,
-        max_step=max_step,
-    )
+    try:
+        res = nlcg(
+            misfit_and_gradient,
+            m_start.ravel(),
+            regulariser=reg,
+            lam=lam,
+            max_iterations=max_iterations,
+            target_misfit=None if target_rms is None else target_rms**2 * n_data,
+            rtol=rtol,
+            initial_step=initial_step,
+            max_step=max_step,
+            callback=callback,
+        )
+    finally:
+        if bar is not None:
+            bar.close()
     model = res.model.reshape(shape)
     response = forward.run(10.0**model)
     wall = time.perf_counter() - start
@@ -559,8 +673,7 @@ def interpolate_to_grid(
             i = int(np.flatnonzero(np.diff(a) <= 0)[0])
             raise ValueError(f"{name} must be strictly increasing; {name}[{i + 1}] <= {name}[{i}]")
     for name, a in (("frequencies", f), ("grid_frequencies", gf)):
-        if np.any(a <= 0):
-            raise ValueError(f"{name} must be positive (Hz)")
+        _check_frequencies(name, a)
     if x.shape != (4, f.size, st.size):
         raise ValueError(
             f"data must have shape (4, n_frequencies={f.size}, n_stations={st.size}), got {x.shape}"
@@ -571,6 +684,7 @@ def interpolate_to_grid(
     for c, j in zip(*np.nonzero(~ok.any(axis=1)), strict=True):
         raise ValueError(f"valid: no usable frequency in channel {c} at station index {j}")
     _check_section("data", np.where(ok, x, 0.0))
+    _check_units("data", x, use=ok)
     if offset is None:
         offset = float(0.5 * (gs[0] + gs[-1]) - 0.5 * (st[0] + st[-1]))
     xs = st + offset

@@ -171,7 +171,9 @@ def detect_in_window(
     if m.shape[0] < 2:
         raise ValueError("at least two traces are needed for a bootstrap test")
     rng = np.random.default_rng(seed)
-    stack = np.nanmean(m, axis=0)
+    # Mean over the traces that reach each depth; NaN (not a warning) where none does.
+    count = np.sum(np.isfinite(m), axis=0)
+    stack = np.where(count > 0, np.nansum(m, axis=0) / np.maximum(count, 1), np.nan)
     k = int(np.flatnonzero(inside)[np.nanargmax(stack[inside])])
     idx = rng.integers(0, m.shape[0], size=(n_bootstrap, m.shape[0]))
     boot = np.nanmean(m[idx][:, :, k], axis=1)  # bootstrap amplitude at the picked depth

@@ -11,6 +11,7 @@ depth-migrated stacking with a randomisation/bootstrap test in the 250-350 km wi
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -105,14 +106,59 @@ class StationResult:
     filled_fraction: float
 
 
+def _is_rf_source(x: Any) -> bool:
+    """True for what :func:`geoinvert.io.as_receiver_functions` reads (not a plain array)."""
+    from ..io.rfstream import ReceiverFunctions
+
+    if isinstance(x, (ReceiverFunctions, str, Path)) or hasattr(x, "traces"):
+        return True
+    return (
+        isinstance(x, (list, tuple)) and len(x) > 0 and all(isinstance(v, (str, Path)) for v in x)
+    )
+
+
+def _model_time_axis(model: Any, model_times: ArrayLike | None) -> NDArray[np.float64]:
+    """The classifier's input time axis, checked against what the artefact records."""
+    n_in = int(np.prod(getattr(model, "input_shape", ()) or (0,)))
+    cfg = getattr(model, "prior", None)
+    cfg = cfg if isinstance(cfg, dict) else {}
+    if model_times is None:
+        if not all(k in cfg for k in ("dt", "n_samples", "shift")):
+            raise ValueError(
+                "model_times: this model does not record its time axis (dt, n_samples, shift); "
+                "pass model_times= (s after P)"
+            )
+        n = int(cfg["n_samples"])
+        return np.arange(n, dtype=np.float64) * float(cfg["dt"]) - float(cfg["shift"])
+    mt = np.asarray(model_times, dtype=float).reshape(-1)
+    if n_in and mt.size != n_in:
+        raise ValueError(f"model_times: the classifier takes {n_in} samples, got {mt.size}")
+    if mt.size > 1 and not np.all(np.diff(mt) > 0):
+        raise ValueError("model_times must be strictly increasing (s after P)")
+    if "dt" in cfg and mt.size > 1:
+        dt_model = float(cfg["dt"])
+        # A relative 1e-6 allows for float rounding of arange-built axes only.
+        if not np.allclose(np.diff(mt), dt_model, rtol=1e-6, atol=0.0):
+            raise ValueError(
+                f"model_times: the classifier was trained on {dt_model:g} s sampling, got "
+                f"{float(np.median(np.diff(mt))):g} s"
+            )
+    if "shift" in cfg and not np.isclose(mt[0], -float(cfg["shift"]), rtol=0.0, atol=1e-6):
+        raise ValueError(
+            f"model_times[0]: the classifier's window starts {cfg['shift']:g} s before P, "
+            f"got {mt[0]:g} s"
+        )
+    return mt
+
+
 def classify_station(
     model: Any,
-    traces: ArrayLike,
-    times: ArrayLike,
-    slowness: ArrayLike,
-    reference: tuple[ArrayLike, ArrayLike, ArrayLike],
+    traces: Any,
+    times: ArrayLike | None = None,
+    slowness: ArrayLike | None = None,
+    reference: tuple[ArrayLike, ArrayLike, ArrayLike] | None = None,
     *,
-    model_times: ArrayLike,
+    model_times: ArrayLike | None = None,
     p_ref: float = 0.06,
     n_bootstrap: int = 300,
     seed: int | None = 0,
@@ -123,23 +169,65 @@ def classify_station(
     ----------
     model : geoinvert.train.TrainedModel
         RF classifier artefact.
-    traces, times, slowness : array_like
-        The station's radial RFs, time axis (s after P) and slownesses (s/km).
+    traces : array_like, shape (n_traces, npts), or ReceiverFunctions, obspy.Stream, path(s)
+        The station's radial RFs: an array (then ``times`` and ``slowness`` are required), or
+        anything :func:`geoinvert.io.as_receiver_functions` reads (RFStream HDF5, SAC,
+        MiniSEED with headers, an ObsPy stream), which carries its own times and slowness.
+    times : array_like, shape (npts,)
+        Time axis of the traces in s after P (uniformly sampled, increasing).
+    slowness : array_like, shape (n_traces,)
+        Slowness of each trace in s/km.
     reference : (thickness, vp, vs)
         Reference model for moveout and migration (km, km/s).
-    model_times : array_like
-        Time axis (s after P) of the classifier's input samples.
+    model_times : array_like, shape (n_model_samples,), optional
+        Time axis (s after P) of the classifier's input samples; default: the axis recorded in
+        the artefact (the training store's ``dt``, ``n_samples``, ``shift``). Checked against
+        the artefact's input length and sampling.
+    p_ref : float
+        Reference slowness of the moveout-corrected stack in s/km.
+    n_bootstrap : int
+        Bootstrap/randomisation resamples of the stacking baseline.
+    seed : int, optional
+        Random seed of the baseline.
+
+    Returns
+    -------
+    StationResult
+        CNN probability in [0, 1], CNN depth in km, the baseline and the zero-filled fraction.
     """
+    if reference is None:
+        raise ValueError("reference: a (thickness, vp, vs) model in km, km/s is required")
+    if _is_rf_source(traces):
+        from ..io import as_receiver_functions
+
+        if times is not None or slowness is not None:
+            raise ValueError(
+                "times, slowness: give them only with array traces; ReceiverFunctions, streams "
+                "and files carry their own"
+            )
+        rf = as_receiver_functions(traces)
+        traces, times, slowness = rf.data, rf.times, rf.slowness
+    if times is None or slowness is None:
+        raise ValueError("times, slowness: required with array traces (s after P, s/km)")
     tr = np.atleast_2d(np.asarray(traces, float))
     if not np.all(np.isfinite(tr)):
         i = int(np.argwhere(~np.isfinite(tr))[0, 0])
         raise ValueError(f"traces: trace {i} contains NaN or inf")
-    stack = moveout_stack(tr, times, slowness, reference, p_ref=p_ref)
-    x, filled = resample_trace(stack, times, model_times)
+    t = np.asarray(times, float).reshape(-1)
+    if t.size != tr.shape[1]:
+        raise ValueError(f"traces has {tr.shape[1]} samples but times has {t.size}")
+    if t.size > 1:
+        step = np.diff(t)
+        # Relative 1e-4 of the step: float rounding of a uniform axis, not a resampled one.
+        if not (np.all(step > 0) and np.allclose(step, step[0], rtol=1e-4, atol=0.0)):
+            raise ValueError("times must be uniformly sampled and increasing (s after P)")
+    mt = _model_time_axis(model, model_times)
+    stack = moveout_stack(tr, t, slowness, reference, p_ref=p_ref)
+    x, filled = resample_trace(stack, t, mt)
     out = model.predict_distribution(x[None, :].astype(np.float32))
     prob = float(np.asarray(out["probability"]).reshape(-1)[0])
     depth = float(np.asarray(out.get("depth", [np.nan])).reshape(-1)[0])
     thick, vp, vs = reference
-    migrated = depth_stack(tr, times, slowness, DEPTH_GRID, thick, vp, vs)
+    migrated = depth_stack(tr, t, slowness, DEPTH_GRID, thick, vp, vs)
     base = detect_in_window(migrated, DEPTH_GRID, n_bootstrap=n_bootstrap, seed=seed)
     return StationResult(prob, depth, base, float(filled.mean()))

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["KM_PER_DEGREE", "ReceiverFunctions", "read_rf_h5"]
+__all__ = ["KM_PER_DEGREE", "ReceiverFunctions", "align_on_onset", "read_rf_h5"]
 
 KM_PER_DEGREE = 6371.0 * np.pi / 180.0
 
@@ -59,6 +59,42 @@ class ReceiverFunctions:
         return np.arange(self.data.shape[1], dtype=np.float64) * self.dt - self.onset
 
 
+def align_on_onset(
+    traces: list[NDArray[np.float64]], onsets: list[float], dt: float
+) -> tuple[NDArray[np.float64], float]:
+    """Cut traces of different lengths and start times to the window they all share.
+
+    Parameters
+    ----------
+    traces : list of ndarray
+        One 1-D array per trace, all sampled at ``dt``.
+    onsets : list of float
+        P-onset time of each trace in s after its first sample.
+    dt : float
+        Sampling interval in s.
+
+    Returns
+    -------
+    data : ndarray, shape (n_traces, npts)
+        Traces aligned on their onsets.
+    before : float
+        Onset time in s after the first sample of ``data`` (the shortest pre-onset window).
+    """
+    before = min(onsets)
+    after = min(len(tr) * dt - o for tr, o in zip(traces, onsets, strict=True))
+    if before < 0 or after <= 0:
+        raise ValueError(
+            f"onsets: every trace must contain its P onset (got onsets from {before:.3g} s; "
+            f"shortest window after the onset {after:.3g} s)"
+        )
+    npts = round((before + after) / dt)
+    data = np.empty((len(traces), npts))
+    for k, (tr, o) in enumerate(zip(traces, onsets, strict=True)):
+        start = round((o - before) / dt)
+        data[k] = tr[start : start + npts]
+    return data, before
+
+
 def _time(value: str) -> datetime:
     return datetime.fromisoformat(value.rstrip("Z"))
 
@@ -101,14 +137,7 @@ def read_rf_h5(path: str | Path, *, channel: str = "R") -> ReceiverFunctions:
         raise ValueError(f"{path}: traces have different sampling intervals {sorted(dts)}")
     dt = dts.pop()
     onsets = [(_time(h["onset"]) - _time(h["starttime"])).total_seconds() for h in headers]
-    # Align every trace on its onset, keeping the window all traces share.
-    before = min(onsets)
-    after = min(len(tr) * dt - o for tr, o in zip(traces, onsets, strict=True))
-    npts = round((before + after) / dt)
-    data = np.empty((len(traces), npts))
-    for k, (tr, o) in enumerate(zip(traces, onsets, strict=True)):
-        start = round((o - before) / dt)
-        data[k] = tr[start : start + npts]
+    data, before = align_on_onset(traces, onsets, dt)
     slowness_deg = np.array([float(h.get("slowness", np.nan)) for h in headers])
     station = f"{headers[0].get('network', '')}.{headers[0].get('station', '')}"
     return ReceiverFunctions(
