@@ -128,6 +128,30 @@ def test_banded_threads_bit_identical():
     np.testing.assert_array_equal(r1.Z_tm, r3.Z_tm)
 
 
+def test_banded_batch_equals_loop_and_threads():
+    # All bands, modes, models and frequencies of a call go to the pool at once; a stack of
+    # models is bit-identical to one call per model for any thread count, and a single model
+    # to the band-by-band kernel calls (Mt2dProblem.forward per band).
+    rng = np.random.default_rng(9)
+    fws = [_small_banded(n) for n in (1, 2, 3, None)]
+    models = 10 ** rng.uniform(0, 3, (3, *fws[0].mesh.model_shape))
+    loop = [fws[0].run(m) for m in models]
+    for fw in fws:
+        batch = fw.run(models)
+        for k, one in enumerate(loop):
+            np.testing.assert_array_equal(batch.Z_te[k], one.Z_te)
+            np.testing.assert_array_equal(batch.Z_tm[k], one.Z_tm)
+    fw = fws[0]
+    zte = np.full_like(loop[0].Z_te, np.nan)
+    ztm = np.full_like(loop[0].Z_tm, np.nan)
+    for idx, mesh, p in fw._bands:
+        zte[idx], ztm[idx] = p.forward(
+            np.ascontiguousarray(models[0].ravel()[mesh.cell_map]), fw.frequencies[idx], 1
+        )
+    np.testing.assert_array_equal(zte, loop[0].Z_te)
+    np.testing.assert_array_equal(ztm, loop[0].Z_tm)
+
+
 def test_banded_gradient_matches_finite_differences():
     # As test_mt2d.test_gradient_matches_finite_differences, through the band meshes (the
     # gradient sums the bands' adjoints over their cell maps). Bound 1e-4 relative (issue).
@@ -163,8 +187,24 @@ def test_band_bad_inputs():
         mt.build_band_meshes(X_EDGES, Z_EDGES, [1.0, 10.0], max_resistivity=-1.0)
     with pytest.raises(ValueError, match="cut_growth"):
         mt.build_band_meshes(X_EDGES, Z_EDGES, [1.0, 10.0], cut_growth=0.9)
+    for name, value in (
+        ("n_bands", 1.5),
+        ("n_bands", np.nan),
+        ("truncation_skin_depths", 0.0),
+        ("max_resistivity", np.nan),
+        ("cut_growth", np.nan),
+        ("air_growth", 0.9),
+    ):
+        with pytest.raises(ValueError, match=name):
+            mt.build_band_meshes(X_EDGES, Z_EDGES, [1.0, 10.0], **{name: value})
     with pytest.raises(ValueError, match="MTMesh or MTBandMeshes"):
         mt.Forward2D("mesh", STATIONS, [1.0])  # type: ignore[arg-type]
     fw = _small_banded()
     with pytest.raises(ValueError, match="model shape"):
         fw.run(np.ones((2, 2)))
+    bm = fw.mesh
+    with pytest.raises(ValueError, match="band_edges must have 4 entries"):
+        mt.MTBandMeshes(bm.meshes, bm.band_edges[:-1], bm.model_shape)
+    other = mt.MTMesh.from_nodes(np.arange(6.0), [0.0, 1.0, 2.0])
+    with pytest.raises(ValueError, match="mesh 1 has"):
+        mt.MTBandMeshes((bm.meshes[0], other), bm.band_edges[:3], bm.model_shape)

@@ -13,7 +13,7 @@ from geoinvert.mt_mesh import _geometric
 DATA = Path(__file__).parent / "data" / "mt2d_commemi.npz"
 
 
-def _commemi_forward(freqs, stations, block):
+def _commemi_forward(freqs, stations, block):  # also used by docs/figures/make_mt_figures.py
     """Our mesh for COMMEMI 2D-1: 50 m columns in |x| <= 5 km, 5 m cells at the surface and at
     the block top growing by 1.15, 1.2-1.3x padding to 250-300 km."""
     x0, x1, z0, z1, rb, rh = block
@@ -43,28 +43,31 @@ def commemi():
 def test_commemi_2d1_against_simpeg(commemi):
     ref, res = commemi
     x = ref["stations"]
-    # Away from the block edges (|x| = 0.5 km), where both codes' cell sizes (SimPEG 25 m,
-    # ours 50 m) and SimPEG's staggered-grid interpolation of the fields matter most; and
-    # 0.1-100 Hz: SimPEG's padding in the fixture is shorter than a skin depth at 0.01 Hz.
-    # Observed: TE rho_a max 2.1 %, median 0.07 %, phase max 0.8 deg; TM 2.4 %, 0.7 %, 1.1 deg.
+    # All five frequencies 0.01-100 Hz (the fixture's SimPEG mesh has 4.4 skin depths of
+    # padding below at 0.01 Hz), stations more than 0.3 km from the block edges (|x| = 0.5 km),
+    # where both codes' cell sizes (SimPEG 25 m, ours 50 m) and SimPEG's staggered-grid
+    # interpolation of the fields matter most. Observed: TE rho_a max 2.07 %, median 0.08 %,
+    # phase max 0.23 deg; TM 2.44 %, 0.75 %, 0.70 deg (both maxima at 100 Hz, where a skin depth
+    # in the host is 20 SimPEG cells); at 0.01 Hz TE 1.46 % / 0.14 deg, TM 1.30 % / 0.05 deg.
+    assert ref["frequencies"].min() == pytest.approx(0.01)
     away = np.abs(np.abs(x) - 0.5) > 0.3
-    fs = ref["frequencies"] >= 0.1
     for mode in ("te", "tm"):
-        ours_ra = getattr(res, f"rho_a_{mode}")[fs][:, away]
-        ours_ph = getattr(res, f"phase_{mode}")[fs][:, away]
-        rel = np.abs(ours_ra / ref[f"rho_a_{mode}"][fs][:, away] - 1)
-        dph = np.abs(ours_ph - ref[f"phase_{mode}"][fs][:, away])
-        assert rel.max() < 0.035 and np.median(rel) < 0.01, (mode, rel.max(), np.median(rel))
-        assert dph.max() < 1.5 and np.median(dph) < 0.5, (mode, dph.max(), np.median(dph))
+        rel = np.abs(getattr(res, f"rho_a_{mode}")[:, away] / ref[f"rho_a_{mode}"][:, away] - 1)
+        dph = np.abs(getattr(res, f"phase_{mode}")[:, away] - ref[f"phase_{mode}"][:, away])
+        assert rel.max() < 0.03 and np.median(rel) < 0.01, (mode, rel.max(), np.median(rel))
+        assert dph.max() < 1.0 and np.median(dph) < 0.3, (mode, dph.max(), np.median(dph))
+        low = np.argmin(ref["frequencies"])
+        assert rel[low].max() < 0.02 and dph[low].max() < 0.3, (mode, rel[low].max())
 
 
 def test_commemi_low_frequency_far_field(commemi):
     # At 0.01 Hz, 4 km from a 1 km wide block, TM (galvanic, local) is nearly the 100 ohm m
-    # half-space: phase 45 deg (SimPEG's fixture value there is ~20 deg: its boundary).
+    # half-space: phase 45 deg, in ours and in SimPEG's fixture (44.9 deg both).
     ref, res = commemi
     i = int(np.argmin(ref["frequencies"]))
     assert ref["frequencies"][i] == pytest.approx(0.01)
     np.testing.assert_allclose(res.phase_tm[i, [0, -1]], 45.0, atol=0.5)
+    np.testing.assert_allclose(ref["phase_tm"][i, [0, -1]], 45.0, atol=0.5)
 
 
 def test_commemi_symmetry(commemi):
@@ -208,3 +211,42 @@ def test_seeds_prior_section_against_simpeg(seeds_config):
         assert np.median(e_tm) < 0.01 and np.percentile(e_tm, 90) < 0.09, np.median(e_tm)
         assert e_tm.max() < 0.3
         assert np.median(np.abs(res.phase_tm - ref["prior_phase_tm"])) < 0.3
+
+
+def _stations_away_from_surface_contrasts(log10_rho, min_columns=1.0):
+    """Stations (one per model column) more than ``min_columns`` columns from every column
+    edge where the top model row changes resistivity."""
+    edges = np.flatnonzero(np.abs(np.diff(log10_rho[0])) > 1e-9) + 0.5
+    j = np.arange(log10_rho.shape[1])
+    dist = np.min(np.abs(j[:, None] - edges[None, :]), axis=1) if edges.size else np.inf + j
+    return dist > min_columns
+
+
+def test_seeds_prior_section_away_from_surface_contrasts():
+    # The prior draw of the fixture, stations more than one model column (5 km) from the two
+    # surface contrasts (117 of 121), ours on a converged mesh: padding 3 skin depths (the
+    # default 1 leaves TM 1e-3 Hz up to 8 % off its converged value on this section) and 4 mesh
+    # columns per model column (ours changes by <= 0.7 % from 4 to 8). Observed against SimPEG
+    # (1e-3, 1e-2, 0.1, 1 Hz): TM rho_a max 7.4 / 5.1 / 1.1 / 0.8 %, median 0.44 %, phase max
+    # 2.2 deg; TE max 1.2 %, phase 0.18 deg. The TM maxima sit above the deep body's dipping
+    # flanks (stations 38-45 and 80-86), where SimPEG's 2 columns per model column are what our
+    # own 2-column mesh is to our converged one (2 % in TM): part of the gap is SimPEG's.
+    ref = np.load(Path(__file__).parent / "data" / "mt2d_seeds.npz")
+    from geoinvert.data import make_task
+
+    p = make_task("mt").prior
+    f = ref["frequencies"]
+    xe, ze = np.linspace(0, p.width, p.nx + 1), np.linspace(0, p.depth, p.nz + 1)
+    rho = ref["prior_resistivity"]
+    sel = _stations_away_from_surface_contrasts(np.log10(rho))
+    assert sel.sum() == 117
+    mesh = mt.build_mesh(xe, ze, f, min_resistivity=5, padding_skin_depths=3, x_subdivide=4)
+    res = mt.Forward2D(mesh, p.x_centres, f).run(rho)
+    e_tm = np.abs(res.rho_a_tm[:, sel] / ref["prior_rho_a_tm"][:, sel] - 1)
+    e_te = np.abs(res.rho_a_te[:, sel] / ref["prior_rho_a_te"][:, sel] - 1)
+    bound = np.array([0.09, 0.065, 0.02, 0.015])  # per frequency, just above the observed
+    assert np.all(e_tm.max(axis=1) < bound), e_tm.max(axis=1)
+    assert np.median(e_tm) < 0.006
+    assert np.abs(res.phase_tm[:, sel] - ref["prior_phase_tm"][:, sel]).max() < 2.5
+    assert e_te.max() < 0.015
+    assert np.abs(res.phase_te[:, sel] - ref["prior_phase_te"][:, sel]).max() < 0.3

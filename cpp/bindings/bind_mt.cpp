@@ -1,8 +1,10 @@
 // Python bindings of the magnetotelluric kernels (cpp/mt).
 #include <cmath>
 #include <complex>
+#include <cstdint>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "bindings/pybind11.hpp"
 #include "common/errors.hpp"
@@ -139,6 +141,64 @@ py::tuple mt2d_misfit_gradient(const mt::Mt2dProblem& p, const DoubleArray& rho,
   return py::make_tuple(misfit, grad, zte, ztm);
 }
 
+using Int64Array = py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>;
+using IntArray = py::array_t<int, py::array::c_style | py::array::forcecast>;
+
+// Batched forward over meshes (bands) and models: one pool run for every (mesh, mode, model,
+// frequency). problems[b], cell_maps[b] (n_cells_z, n_cells_y) int64, frequencies[b] (n_f_b,)
+// Hz, rows[b] (n_f_b,) output row of each; resistivity (n_models, n_model_cells) ohm m.
+py::tuple mt2d_forward_batch(const py::sequence& problems, const py::sequence& cell_maps,
+                             const py::sequence& frequencies, const py::sequence& rows,
+                             const DoubleArray& rho, int n_freq_out,
+                             const py::object& n_threads) {
+  const std::size_t nb = py::len(problems);
+  if (nb == 0) throw_invalid("problems must not be empty");
+  if (py::len(cell_maps) != nb || py::len(frequencies) != nb || py::len(rows) != nb)
+    throw_invalid("problems, cell_maps, frequencies and rows must have the same length, got ",
+                  nb, ", ", py::len(cell_maps), ", ", py::len(frequencies), ", ",
+                  py::len(rows));
+  require_ndim(rho, 2, "resistivity");
+  if (n_freq_out < 1) throw_invalid("n_frequencies must be >= 1, got ", n_freq_out);
+  // Keep the converted arrays alive while the kernel runs without the GIL.
+  std::vector<Int64Array> cms;
+  std::vector<DoubleArray> fs;
+  std::vector<IntArray> rs;
+  std::vector<mt::Mt2dBand> bands(nb);
+  for (std::size_t b = 0; b < nb; ++b) {
+    const auto* p = problems[b].cast<const mt::Mt2dProblem*>();
+    cms.push_back(py::cast<Int64Array>(cell_maps[b]));
+    fs.push_back(py::cast<DoubleArray>(frequencies[b]));
+    rs.push_back(py::cast<IntArray>(rows[b]));
+    const Int64Array& cm = cms.back();
+    if (cm.ndim() != 2 || cm.shape(0) != p->n_cells_z() || cm.shape(1) != p->n_cells_y())
+      throw_invalid("cell_maps[", b, "] must have shape (", p->n_cells_z(), ", ",
+                    p->n_cells_y(), ") (earth cell rows, cell columns of its mesh)");
+    require_ndim(fs.back(), 1, "frequencies[b]");
+    if (rs.back().ndim() != 1 || rs.back().shape(0) != fs.back().shape(0))
+      throw_invalid("rows[", b, "] must have one entry per frequency of mesh ", b);
+    bands[b].problem = p;
+    bands[b].cell_map = cm.data();
+    bands[b].freq = fs.back().data();
+    bands[b].freq_row = rs.back().data();
+    bands[b].n_freq = static_cast<int>(fs.back().shape(0));
+  }
+  const long nt = thread_request(n_threads);
+  const auto nm = static_cast<std::size_t>(rho.shape(0));
+  const auto ncell = static_cast<std::size_t>(rho.shape(1));
+  const auto nf = static_cast<std::size_t>(n_freq_out);
+  const auto ns = static_cast<std::size_t>(bands[0].problem->n_stations());
+  CArray zte({nm, nf, ns}), ztm({nm, nf, ns});
+  auto* a = zte.mutable_data();
+  auto* bz = ztm.mutable_data();
+  const double* r = rho.data();
+  {
+    py::gil_scoped_release release;
+    mt::Mt2dProblem::forward_batch(bands.data(), static_cast<int>(nb), r, nm, ncell, n_freq_out,
+                                   a, bz, nt);
+  }
+  return py::make_tuple(zte, ztm);
+}
+
 }  // namespace
 }  // namespace geoinvert::bindings
 
@@ -180,4 +240,12 @@ void register_mt(py::module_& m) {
       .def("misfit_gradient", &b::mt2d_misfit_gradient, py::arg("resistivity"),
            py::arg("frequencies"), py::arg("observed"), py::arg("weights"),
            py::arg("n_threads") = py::none());
+  m.def("mt2d_forward_batch", &b::mt2d_forward_batch, py::arg("problems"), py::arg("cell_maps"),
+        py::arg("frequencies"), py::arg("rows"), py::arg("resistivity"),
+        py::arg("n_frequencies"), py::arg("n_threads") = py::none(),
+        "2-D MT forward of several models over several meshes (frequency bands) in one thread "
+        "pool run. problems: Mt2dProblem per mesh; cell_maps: (n_cells_z, n_cells_y) int64 per "
+        "mesh, the model cell of each earth cell; frequencies: Hz per mesh; rows: output row of "
+        "each of those frequencies; resistivity (n_models, n_model_cells) ohm m. Returns Z_te, "
+        "Z_tm (ohm), each (n_models, n_frequencies, n_stations); rows no mesh serves are NaN.");
 }

@@ -282,6 +282,10 @@ struct Workspace {
   std::vector<cplx> cs, q, gam, psi, L, gL, gR, mu;
   AlignedCVector rhs, lam;
   ItemResult local;
+  // forward_batch: the current item's resistivity on its mesh, and whose it is
+  std::vector<double> rho_mesh;
+  int rho_band = -1;
+  std::size_t rho_model = 0;
 
   MultifrontalFactor& factor_for(const ModeSystem& ms) {
     if (fac_ms != &ms) {
@@ -594,6 +598,86 @@ double Mt2dProblem::misfit_gradient(const double* rho, const double* freq, int n
     for (std::size_t k = 0; k < results[it].grad.size(); ++k) grad[k] += results[it].grad[k];
   }
   return misfit;
+}
+
+void Mt2dProblem::forward_batch(const Mt2dBand* bands, int n_bands, const double* rho,
+                                std::size_t n_models, std::size_t n_model_cells, int n_freq_out,
+                                cplx* Z_te, cplx* Z_tm, long n_threads) {
+  if (n_bands < 1) throw_invalid("a batched forward run needs at least one mesh");
+  if (n_models < 1) throw_invalid("resistivity must hold at least one model");
+  if (n_freq_out < 1) throw_invalid("the number of output frequencies must be >= 1");
+  for (int b = 0; b < n_bands; ++b)
+    if (bands[b].problem == nullptr) throw_invalid("mesh ", b, " has no problem");
+  const std::size_t ns = bands[0].problem->st_.size();
+  // Item layout: mesh by mesh, then mode, model, frequency (first[b] is mesh b's first item).
+  std::vector<std::size_t> first(static_cast<std::size_t>(n_bands) + 1, 0);
+  std::vector<char> served(static_cast<std::size_t>(n_freq_out), 0);
+  for (int b = 0; b < n_bands; ++b) {
+    const Mt2dBand& bd = bands[b];
+    const Mt2dProblem& p = *bd.problem;
+    if (p.st_.size() != ns)
+      throw_invalid("all meshes must have the same stations; mesh ", b, " has ", p.st_.size(),
+                    ", mesh 0 has ", ns);
+    const std::size_t nc = static_cast<std::size_t>(p.n_cells_y()) * p.n_cells_z();
+    for (std::size_t k = 0; k < nc; ++k) {
+      const std::int64_t c = bd.cell_map[k];
+      if (c < 0 || static_cast<std::size_t>(c) >= n_model_cells)
+        throw_invalid("cell_map of mesh ", b, " points earth cell ", k, " at model cell ", c,
+                      ", outside [0, ", n_model_cells, ")");
+    }
+    if (bd.n_freq < 0) throw_invalid("mesh ", b, " has a negative number of frequencies");
+    for (int f = 0; f < bd.n_freq; ++f) {
+      if (!(bd.freq[f] > 0.0) || !std::isfinite(bd.freq[f]))
+        throw_invalid("frequencies must be positive and finite; found ", bd.freq[f],
+                      " at index ", f, " of mesh ", b);
+      const int row = bd.freq_row[f];
+      if (row < 0 || row >= n_freq_out)
+        throw_invalid("frequency row ", row, " of mesh ", b, " is outside [0, ", n_freq_out, ")");
+      if (served[row]++) throw_invalid("frequency row ", row, " is served by two meshes");
+    }
+    first[b + 1] = first[b] + 2 * n_models * static_cast<std::size_t>(bd.n_freq);
+  }
+  for (std::size_t m = 0; m < n_models; ++m)
+    for (std::size_t k = 0; k < n_model_cells; ++k) {
+      const double v = rho[m * n_model_cells + k];
+      if (!(v > 0.0) || !std::isfinite(v))
+        throw_invalid("resistivity must be positive and finite; found ", v, " at model ", m,
+                      ", cell ", k);
+    }
+  const std::size_t n_out = n_models * static_cast<std::size_t>(n_freq_out) * ns;
+  const cplx nan(std::numeric_limits<double>::quiet_NaN(), 0.0);
+  std::fill(Z_te, Z_te + n_out, nan);
+  std::fill(Z_tm, Z_tm + n_out, nan);
+  const std::size_t n_items = first.back();
+  if (n_items == 0) return;
+  const std::size_t n_workers = resolve_threads(n_threads, n_items);
+  std::vector<Workspace> work(n_workers);
+  parallel_for(n_items, static_cast<long>(n_workers), [&](std::size_t item, std::size_t wk) {
+    const int b = static_cast<int>(std::upper_bound(first.begin(), first.end(), item) -
+                                   first.begin()) - 1;
+    const Mt2dBand& bd = bands[b];
+    const Mt2dProblem& p = *bd.problem;
+    const std::size_t nf = static_cast<std::size_t>(bd.n_freq);
+    std::size_t r = item - first[b];
+    const int mode = r < n_models * nf ? 0 : 1;
+    r -= static_cast<std::size_t>(mode) * n_models * nf;
+    const std::size_t m = r / nf;
+    const int f = static_cast<int>(r % nf);
+    Workspace& ws = work[wk];
+    if (ws.rho_band != b || ws.rho_model != m) {
+      const std::size_t nc = static_cast<std::size_t>(p.n_cells_y()) * p.n_cells_z();
+      ws.rho_mesh.resize(nc);
+      const double* rm = rho + m * n_model_cells;
+      for (std::size_t k = 0; k < nc; ++k) ws.rho_mesh[k] = rm[bd.cell_map[k]];
+      ws.rho_band = b;
+      ws.rho_model = m;
+    }
+    solve_item(mode == 0 ? *p.te_ : *p.tm_, p.st_j_, p.st_t_, ws.rho_mesh.data(),
+               2 * pi * bd.freq[f], ws, nullptr, nullptr, ws.local, p.n_cells_z());
+    cplx* Zout = (mode == 0 ? Z_te : Z_tm) +
+                 (m * static_cast<std::size_t>(n_freq_out) + bd.freq_row[f]) * ns;
+    for (std::size_t s = 0; s < ns; ++s) Zout[s] = ws.local.Z[s];
+  });
 }
 
 }  // namespace geoinvert::mt

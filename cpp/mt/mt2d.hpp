@@ -20,6 +20,7 @@
 #pragma once
 
 #include <complex>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -30,6 +31,20 @@ namespace geoinvert::mt {
 
 /// One polarisation on one mesh: pattern, ordering, symbolic factor and element data.
 struct ModeSystem;
+
+class Mt2dProblem;
+
+/// One mesh of a batched forward run (Mt2dProblem::forward_batch): the problem, where its earth
+/// cells take their resistivity from, and the frequencies it serves.
+struct Mt2dBand {
+  const Mt2dProblem* problem = nullptr;
+  /// Per earth cell of the mesh (n_cells_z x n_cells_y, row-major): the flat index of the model
+  /// cell it takes its resistivity from, in [0, n_model_cells).
+  const std::int64_t* cell_map = nullptr;
+  const double* freq = nullptr;  ///< the mesh's frequencies (Hz)
+  const int* freq_row = nullptr;  ///< output row (in [0, n_freq_out)) of each of them
+  int n_freq = 0;
+};
 
 /// A 2-D MT problem on a rectilinear node grid.
 class Mt2dProblem {
@@ -60,6 +75,19 @@ class Mt2dProblem {
   double misfit_gradient(const double* rho, const double* freq, int n_freq, const double* obs,
                          const double* w, double* grad, cplx* Z_te, cplx* Z_tm,
                          long n_threads) const;
+
+  /// Forward of n_models models over one or several meshes (frequency bands) in one pool run:
+  /// every (mesh, mode, model, frequency) item is one task on the thread pool, with at most one
+  /// live factor per worker (items are handed out mesh by mesh and mode by mode, so a worker
+  /// rebuilds its factor about once per mesh and mode). rho: n_models x n_model_cells (ohm m,
+  /// row-major). All meshes must have the same number of stations. Z_te, Z_tm: n_models x
+  /// n_freq_out x n_stations; rows no mesh serves stay NaN, as does a frequency whose
+  /// factorisation failed. Each item's result is computed by the same code whatever the
+  /// thread count and the other models in the call, so results are bit-identical to one call
+  /// per model and mesh (forward()).
+  static void forward_batch(const Mt2dBand* bands, int n_bands, const double* rho,
+                            std::size_t n_models, std::size_t n_model_cells, int n_freq_out,
+                            cplx* Z_te, cplx* Z_tm, long n_threads);
 
  private:
   std::vector<double> y_, z_, st_;

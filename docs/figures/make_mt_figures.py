@@ -7,7 +7,9 @@ Panels: (a, b) COMMEMI 2D-1 TE and TM apparent resistivity, ours against SimPEG
 the largest error over the 121 stations of TE and TM rho_a against the exact 1-D answer per
 frequency, ours (one mesh, per-band meshes) and SimPEG (tests/data/mt2d_seeds.npz); (d) ours at
 all 60 frequencies 1e-4-1e3 Hz on the per-band meshes for the hardest layered case of
-tests/test_mt2d_bands.py.
+tests/test_mt2d_bands.py; (e) the vertical contact and (f) the three-layer model with a
+resistive body, TE and TM apparent resistivity, ours against SimPEG
+(tests/data/mt2d_contact.npz, tests/data/mt2d_layered_body.npz).
 """
 
 from __future__ import annotations
@@ -31,9 +33,9 @@ def main() -> None:
     from geoinvert.data import make_task
 
     sys.path.insert(0, str(ROOT / "tests"))
-    from test_mt2d_peers import _commemi_forward
+    from test_mt2d_peers import _commemi_forward, _contact_forward, _layered_body_forward
 
-    fig, ax = plt.subplots(2, 2, figsize=(11, 8.5))
+    fig, ax = plt.subplots(3, 2, figsize=(11, 12.5))
     # (a, b) COMMEMI 2D-1
     c = np.load(DATA / "mt2d_commemi.npz")
     res = _commemi_forward(c["frequencies"], c["stations"], c["block"])
@@ -99,6 +101,33 @@ def main() -> None:
     a.set_xlabel("frequency (Hz) — grey: band limits, red: 2 % target")
     a.set_ylabel("|ρa error| vs exact 1-D (%)")
     a.legend(fontsize=7)
+    # (e, f) vertical contact and layered earth with a resistive body
+    k = np.load(DATA / "mt2d_contact.npz")
+    b = np.load(DATA / "mt2d_layered_body.npz")
+    panels = (
+        (ax[2, 0], k, _contact_forward(k["frequencies"], k["stations"], k["rho_left_right"])),
+        (
+            ax[2, 1],
+            b,
+            _layered_body_forward(b["frequencies"], b["stations"], b["layers"], b["body"]),
+        ),
+    )
+    for a, ref, res in panels:
+        for i, f in enumerate(ref["frequencies"]):
+            for mode, ls, mk in (("te", "-", "o"), ("tm", "--", "s")):
+                (line,) = a.semilogy(
+                    ref["stations"], getattr(res, f"rho_a_{mode}")[i], ls, color=f"C{i}"
+                )
+                peer = ref[f"rho_a_{mode}"][i]
+                a.semilogy(ref["stations"], peer, mk, ms=3, mfc="none", color=f"C{i}")
+                if mode == "te":
+                    line.set_label(f"{f:g} Hz")
+        a.set_xlabel("station (km)")
+        a.set_ylabel("apparent resistivity (Ω·m)")
+        a.legend(fontsize=8)
+    ax[2, 0].set_title("contact 10 | 100 Ω·m: TE (—, o), TM (--, □); SimPEG markers")
+    ax[2, 1].axvspan(-3.2, 3.2, color="0.9", zorder=0)
+    ax[2, 1].set_title("100/10/1000 Ω·m, 1000 Ω·m body (grey): as (e)")
     fig.tight_layout()
     out = Path(__file__).with_name("mt_validation.png")
     fig.savefig(out, dpi=110)

@@ -71,6 +71,7 @@ class Mt2dProblem:
     ) -> None: ...
     def n_unknowns(self, mode: int) -> int: ...
     def factor_nnz(self, mode: int) -> int: ...
+    def factor_ops(self, mode: int) -> float: ...
     def forward(
         self,
         resistivity: NDArray[np.float64],
@@ -85,6 +86,16 @@ class Mt2dProblem:
         weights: NDArray[np.float64],
         n_threads: int | None = None,
     ) -> tuple[float, NDArray[np.float64], NDArray[np.complex128], NDArray[np.complex128]]: ...
+
+def mt2d_forward_batch(
+    problems: list[Mt2dProblem],
+    cell_maps: list[NDArray[np.int64]],
+    frequencies: list[NDArray[np.float64]],
+    rows: list[NDArray[np.intc]],
+    resistivity: NDArray[np.float64],
+    n_frequencies: int,
+    n_threads: int | None = None,
+) -> tuple[NDArray[np.complex128], NDArray[np.complex128]]: ...
 
 # --- receiver functions (cpp/rf, bind_rf.cpp) ---
 def rf_receiver_function(

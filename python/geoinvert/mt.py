@@ -4,8 +4,10 @@ Conventions (package-wide)
 --------------------------
 * Time dependence :math:`e^{+i\\omega t}`; SI units inside, so impedances ``Z`` are in ohms
   (V/m per A/m).
-* ``Z_TE = Ex / Hy`` and ``Z_TM = -Ey / Hx`` (x along strike, z down), so that both phases lie in
-  (0°, 90°) for any 1-D earth and equal 45° over a half-space.
+* ``Z_TE = Ex / Hy`` and ``Z_TM = -Ey / Hx`` in field coordinates with x along strike, y along the
+  profile and z down, so that both phases lie in (0°, 90°) for any 1-D earth and equal 45° over a
+  half-space. The 2-D meshes and stations (:class:`MTMesh` ``x_nodes``, ``Forward2D`` stations)
+  are positions along the profile, i.e. the field convention's y axis, across strike.
 * Apparent resistivity :math:`\\rho_a = |Z|^2 / (\\omega \\mu_0)` in Ω·m with
   :math:`\\mu_0 = 4\\pi\\cdot 10^{-7}` H/m; phase :math:`\\arg Z` in degrees.
 * Lengths in km, frequencies in Hz, resistivity in Ω·m.
@@ -161,7 +163,8 @@ def forward_1d(
 
 @dataclass(frozen=True)
 class MT2DResult:
-    """TE and TM responses at the stations, each of shape (n_frequencies, n_stations).
+    """TE and TM responses at the stations, each of shape (n_frequencies, n_stations), or
+    (n_models, n_frequencies, n_stations) for a batch of models.
 
     ``rho_a_*`` in Ω·m, ``phase_*`` in degrees, ``Z_*`` complex impedances in ohms (SI), with
     ``Z_te = Ex/Hy`` and ``Z_tm = -Ey/Hx`` (e^{+iωt}). A frequency whose factorisation failed is
@@ -186,10 +189,12 @@ class Forward2D:
 
     Nodal bilinear finite elements on the rectilinear mesh, a sparse complex-symmetric LDLᵀ in a
     geometric nested-dissection order whose symbolic analysis is done once here and reused for
-    every frequency and model. With per-band meshes (:func:`build_band_meshes`) each band has
-    its own mesh and symbolic analysis, reused for the band's frequencies and both modes.
-    Frequencies run on the thread pool, one band after the other, with one live factor per
-    worker. See the module docstring for the sign and unit conventions.
+    every frequency and model (one analysis per mode: TE's system includes the air rows, TM's
+    does not). With per-band meshes (:func:`build_band_meshes`) each band has its own mesh and
+    symbolic analyses, reused for the band's frequencies. :meth:`run` puts every (band, mode,
+    model, frequency) of a call on the thread pool at once (GIL released), with one live factor
+    per worker; :meth:`misfit_and_gradient` runs the bands one after the other. See the module
+    docstring for the sign and unit conventions.
 
     Parameters
     ----------
@@ -245,6 +250,13 @@ class Forward2D:
             if idx.size:
                 p = _core.Mt2dProblem(m.x_nodes * 1e3, m.z_nodes * 1e3, m.n_air, st * 1e3)
                 self._bands.append((idx, m, p))
+        # the arguments of the batched kernel, per band: problem, cell map, frequencies, rows
+        self._batch = (
+            [p for _, _, p in self._bands],
+            [m.cell_map for _, m, _ in self._bands],
+            [np.ascontiguousarray(self.frequencies[idx]) for idx, _, _ in self._bands],
+            [idx.astype(np.intc) for idx, _, _ in self._bands],
+        )
 
     @property
     def n_unknowns(self) -> tuple[int, int]:
@@ -301,30 +313,41 @@ class Forward2D:
         return MT2DResult(ra_te, ph_te, zte, ra_tm, ph_tm, ztm)
 
     def run(self, resistivity: Any) -> MT2DResult:
-        """Forward-model one resistivity section.
+        """Forward-model one resistivity section or a batch of them.
+
+        All bands, modes, models and frequencies of the call are items of one thread-pool run
+        (GIL released), with at most one live factorisation per worker whatever the batch
+        size. Each item is computed by the same code whatever the thread count and the other
+        models of the batch, so a batch is bit-identical to one call per model.
 
         Parameters
         ----------
-        resistivity : array_like, shape ``mesh.model_shape``
-            Cell resistivities in Ω·m (depth rows, columns along the profile).
+        resistivity : array_like, shape ``mesh.model_shape`` or ``(n_models, *mesh.model_shape)``
+            Cell resistivities in Ω·m (depth rows, columns along the profile), one section or
+            a stack of ``n_models`` sections.
 
         Returns
         -------
         MT2DResult
             TE and TM apparent resistivity (Ω·m), phase (degrees) and impedance (ohm), each of
-            shape (n_frequencies, n_stations).
+            shape (n_frequencies, n_stations), or (n_models, n_frequencies, n_stations) for a
+            stack.
         """
-        rho = self._model(resistivity)
-        shape = (self.frequencies.size, self.stations.size)
-        zte = np.empty(shape, dtype=np.complex128)
-        ztm = np.empty(shape, dtype=np.complex128)
-        for idx, m, p in self._bands:
-            a, b = p.forward(
-                np.ascontiguousarray(rho[m.cell_map]),
-                self.frequencies[idx],
-                self.n_threads or None,
+        rho = as_float_array("resistivity", resistivity)
+        shape = tuple(self.mesh.model_shape)
+        single = rho.shape == shape
+        if not single and not (rho.ndim == 3 and rho.shape[1:] == shape and rho.shape[0] > 0):
+            raise ValueError(
+                f"resistivity must have the mesh's model shape {shape} (depth rows, columns) "
+                f"or (n_models, {shape[0]}, {shape[1]}), got {rho.shape}"
             )
-            zte[idx], ztm[idx] = a, b
+        _check_positive_nd("resistivity", rho)
+        flat = rho.reshape(1 if single else rho.shape[0], shape[0] * shape[1])
+        zte, ztm = _core.mt2d_forward_batch(
+            *self._batch, flat, self.frequencies.size, self.n_threads or None
+        )
+        if single:
+            zte, ztm = zte[0], ztm[0]
         return self._result(zte, ztm)
 
     def misfit_and_gradient(

@@ -2,7 +2,10 @@
 
 A mesh is a rectilinear node grid in km: ``x_nodes`` along the profile and ``z_nodes`` in depth
 (positive down, 0 at the surface, negative in the air), with the first ``n_air`` cell rows in the
-air. Every earth cell of the finite-element grid points (``cell_map``) at one cell of the user's
+air. Here x is the profile coordinate, across strike: the y axis of the field convention of
+:mod:`geoinvert.mt` (where x is the strike direction, ``Z_TE = Ex/Hy``).
+
+Every earth cell of the finite-element grid points (``cell_map``) at one cell of the user's
 model section, so that padding cells repeat the edge cells of the model and a fine vertical mesh
 near the surface repeats the model's top cells.
 
@@ -40,13 +43,59 @@ def skin_depth(frequency: Any, resistivity: Any) -> NDArray[np.float64]:
     return np.sqrt(2.0 * r / (2.0 * np.pi * f * 4e-7 * np.pi)) / 1000.0
 
 
+def _check_number(name: str, value: Any, *, minimum: float, strict: bool) -> float:
+    """``value`` as a finite float ``> minimum`` (strict) or ``>= minimum``, else ValueError."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number, got {value!r}") from None
+    ok = np.isfinite(v) and (v > minimum if strict else v >= minimum)
+    if not ok:
+        rel = ">" if strict else ">="
+        raise ValueError(f"{name} must be finite and {rel} {minimum:g}, got {value!r}")
+    return v
+
+
+def _check_count(name: str, value: Any) -> int:
+    """``value`` as an integer >= 1 (integral floats accepted), else ValueError."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be an integer >= 1, got {value!r}") from None
+    if isinstance(value, bool) or not (np.isfinite(v) and v == int(v) and v >= 1):
+        raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+    return int(v)
+
+
+#: Most cells one geometric run may have (a guard: the public functions validate before).
+_MAX_GEOMETRIC_CELLS = 100_000
+
+
 def _geometric(h0: float, growth: float, extent: float) -> NDArray[np.float64]:
-    """Offsets 0, h0, h0 + h0 g, ... until ``extent`` is reached (inclusive)."""
+    """Offsets 0, h0, h0 + h0 g, ... until ``extent`` is reached (inclusive).
+
+    Raises ValueError (instead of looping forever) for a non-positive or non-finite ``h0``, a
+    ``growth`` below 1 or non-finite, a non-finite ``extent``, or a run that would need more
+    than ``_MAX_GEOMETRIC_CELLS`` cells.
+    """
+    h0 = _check_number("first cell size", h0, minimum=0.0, strict=True)
+    g = _check_number("growth factor", growth, minimum=1.0, strict=False)
+    extent = float(extent)
+    if not np.isfinite(extent):
+        raise ValueError(f"extent must be finite, got {extent}")
+    if extent <= 0:
+        return np.zeros(1)
+    n = np.log1p(extent * (g - 1) / h0) / np.log(g) if g > 1 else extent / h0
+    if not n < _MAX_GEOMETRIC_CELLS:
+        raise ValueError(
+            f"a geometric run from {h0:g} km growing by {g:g} to {extent:g} km needs more "
+            f"than {_MAX_GEOMETRIC_CELLS} cells"
+        )
     out = [0.0]
     h = h0
     while out[-1] < extent:
         out.append(out[-1] + h)
-        h *= growth
+        h *= g
     return np.asarray(out)
 
 
@@ -54,18 +103,22 @@ def _geometric(h0: float, growth: float, extent: float) -> NDArray[np.float64]:
 class MTMesh:
     """A rectilinear finite-element mesh for 2-D MT, lengths in km.
 
+    Build one with :func:`build_mesh`, :func:`build_band_meshes` or :meth:`from_nodes`; a mesh
+    made by hand is checked on construction (``ValueError`` naming the attribute).
+
     Attributes
     ----------
     x_nodes : ndarray, shape (n_x,)
-        Node coordinates along the profile in km, strictly increasing.
+        Node coordinates along the profile in km (the profile axis, across strike), strictly
+        increasing; at least 4 nodes.
     z_nodes : ndarray, shape (n_z,)
         Node depths in km, strictly increasing; ``z_nodes[n_air] == 0`` is the surface and the
         first ``n_air`` cell rows are air (used by TE only).
     n_air : int
-        Number of air cell rows.
+        Number of air cell rows (>= 1; at least 2 earth cell rows remain below).
     cell_map : ndarray of int, shape (n_z - 1 - n_air, n_x - 1)
-        For each earth cell of the mesh, the flat index of the model cell it takes its
-        resistivity from.
+        For each earth cell of the mesh, the flat (row-major) index of the model cell it takes
+        its resistivity from, in ``[0, prod(model_shape))``.
     model_shape : tuple of int
         Shape of the resistivity arrays the mesh accepts (depth rows, columns).
     """
@@ -75,6 +128,54 @@ class MTMesh:
     n_air: int
     cell_map: NDArray[np.int64]
     model_shape: tuple[int, int]
+
+    def __post_init__(self) -> None:
+        x = as_float_array("x_nodes", self.x_nodes, ndim=(1,))
+        z = as_float_array("z_nodes", self.z_nodes, ndim=(1,))
+        _check_increasing("x_nodes", x, 4)
+        _check_increasing("z_nodes", z, 4)
+        if isinstance(self.n_air, bool) or not isinstance(self.n_air, (int, np.integer)):
+            raise ValueError(f"n_air must be an integer, got {self.n_air!r}")
+        n_air = int(self.n_air)
+        if not 1 <= n_air <= z.size - 3:
+            raise ValueError(
+                f"n_air must be in [1, {z.size - 3}] (at least one air and two earth cell rows "
+                f"for {z.size} z_nodes), got {n_air}"
+            )
+        if z[n_air] != 0.0:
+            raise ValueError(
+                f"z_nodes[n_air] must be the surface 0 km, got z_nodes[{n_air}] = {z[n_air]}"
+            )
+        try:
+            shape = tuple(int(v) for v in self.model_shape)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"model_shape must be two positive integers, got {self.model_shape!r}"
+            ) from None
+        if len(shape) != 2 or min(shape) < 1:
+            raise ValueError(f"model_shape must be two positive integers, got {self.model_shape!r}")
+        cmap = np.asarray(self.cell_map)
+        if cmap.dtype.kind not in "iu":
+            raise ValueError(f"cell_map must be an integer array, got dtype {cmap.dtype}")
+        want = (z.size - 1 - n_air, x.size - 1)
+        if cmap.shape != want:
+            raise ValueError(
+                f"cell_map must have shape {want} (earth cell rows, cell columns) for these "
+                f"nodes, got {cmap.shape}"
+            )
+        n_model = shape[0] * shape[1]
+        bad = (cmap < 0) | (cmap >= n_model)
+        if bad.any():
+            i, j = (int(v) for v in np.argwhere(bad)[0])
+            raise ValueError(
+                f"cell_map values must be model cell indices in [0, {n_model}) for "
+                f"model_shape {shape}; found {cmap[i, j]} at cell ({i}, {j})"
+            )
+        object.__setattr__(self, "x_nodes", x)
+        object.__setattr__(self, "z_nodes", z)
+        object.__setattr__(self, "n_air", n_air)
+        object.__setattr__(self, "cell_map", np.ascontiguousarray(cmap, dtype=np.int64))
+        object.__setattr__(self, "model_shape", shape)
 
     @property
     def n_cells(self) -> tuple[int, int]:
@@ -87,34 +188,81 @@ class MTMesh:
         x_nodes: Any,
         z_nodes: Any,
         *,
-        air_growth: float = 2.5,
+        air_growth: float | None = None,
         air_height: float | None = None,
     ) -> MTMesh:
-        """A mesh from explicit node grids; the model is one resistivity per mesh cell.
+        """A mesh from explicit node grids; the model is one resistivity per earth mesh cell.
 
         Parameters
         ----------
         x_nodes : array_like, shape (n_x,)
-            Node coordinates along the profile in km, strictly increasing.
+            Node coordinates along the profile in km, strictly increasing (at least 4).
         z_nodes : array_like, shape (n_z,)
-            Earth node depths in km, strictly increasing from 0 (the surface). Air layers
-            (needed by TE) are added above: geometrically growing by ``air_growth`` from the
-            first earth cell thickness up to ``air_height`` km (default: the larger of 1000 km
-            and the profile length).
+            Node depths in km (positive down), strictly increasing, with a node at 0 km (the
+            surface). Either
+
+            * the earth nodes only, from 0 km down (at least 3): air layers (needed by TE) are
+              added above, geometrically growing by ``air_growth`` from the first earth cell
+              thickness up to ``air_height`` km; or
+            * the whole grid, air included: nodes above the surface have negative depths
+              (heights), e.g. a published mesh reproduced exactly. ``air_growth`` and
+              ``air_height`` must then be left out.
+        air_growth : float, optional
+            Growth factor (> 1) of the generated air layers; default 2.5.
+        air_height : float, optional
+            Height in km (> 0) the generated air layers reach at least; default the larger of
+            1000 km and the profile length.
 
         Returns
         -------
         MTMesh
-            A mesh whose ``model_shape`` is ``(n_z - 1, n_x - 1)``.
+            A mesh whose ``model_shape`` is ``(n_earth_rows, n_x - 1)``: one resistivity per
+            earth cell, depth rows first.
+
+        Raises
+        ------
+        ValueError
+            Nodes not finite or not strictly increasing, too few nodes, no node at 0 km,
+            ``air_growth <= 1``, ``air_height <= 0``, or air options given together with
+            explicit air nodes.
         """
         x = as_float_array("x_nodes", x_nodes, ndim=(1,))
         z = as_float_array("z_nodes", z_nodes, ndim=(1,))
         _check_increasing("x_nodes", x, 4)
         _check_increasing("z_nodes", z, 3)
+        if z[0] < 0.0:
+            if air_growth is not None or air_height is not None:
+                raise ValueError(
+                    "air_growth and air_height apply only when z_nodes start at the surface "
+                    "(0 km); these z_nodes include the air (negative depths)"
+                )
+            hits = np.flatnonzero(z == 0.0)
+            if hits.size == 0:
+                raise ValueError(
+                    "z_nodes with air nodes (negative depths) must include the surface 0 km "
+                    "as a node"
+                )
+            n_air = int(hits[0])
+            if z.size - n_air < 3:
+                raise ValueError(
+                    f"z_nodes need at least 3 earth nodes (>= 0 km), got {z.size - n_air}"
+                )
+            shape = (z.size - 1 - n_air, x.size - 1)
+            cmap = np.arange(shape[0] * shape[1], dtype=np.int64).reshape(shape)
+            return cls(np.ascontiguousarray(x), z, n_air, cmap, shape)
         if z[0] != 0.0:
-            raise ValueError(f"z_nodes must start at the surface 0 km, got z_nodes[0] = {z[0]}")
-        height = air_height if air_height is not None else max(1000.0, float(x[-1] - x[0]))
-        air = -_geometric(float(z[1] - z[0]), air_growth, height)[1:][::-1]
+            raise ValueError(
+                f"z_nodes must start at the surface 0 km (or include air nodes at negative "
+                f"depths), got z_nodes[0] = {z[0]}"
+            )
+        growth = _check_number(
+            "air_growth", 2.5 if air_growth is None else air_growth, minimum=1.0, strict=True
+        )
+        if air_height is None:
+            height = max(1000.0, float(x[-1] - x[0]))
+        else:
+            height = _check_number("air_height", air_height, minimum=0.0, strict=True)
+        air = -_geometric(float(z[1] - z[0]), growth, height)[1:][::-1]
         shape = (z.size - 1, x.size - 1)
         cmap = np.arange(shape[0] * shape[1], dtype=np.int64).reshape(shape)
         return cls(np.ascontiguousarray(x), np.concatenate([air, z]), air.size, cmap, shape)
@@ -154,12 +302,18 @@ def _check_mesh_args(
     if f.size == 0 or not np.all(np.isfinite(f)) or np.any(f <= 0):
         raise ValueError("frequencies must be a non-empty array of positive finite values (Hz)")
     for name, v in options.items():
-        if name in positive and not (np.isfinite(v) and v > 0):
-            raise ValueError(f"{name} must be positive and finite, got {v}")
-        if name in ("growth", "cut_growth", "padding_growth") and not (np.isfinite(v) and v >= 1.0):
-            raise ValueError(f"{name} must be >= 1, got {v}")
-        if name in ("x_subdivide", "z_subdivide") and int(v) < 1:
-            raise ValueError(f"{name} must be >= 1, got {v}")
+        if name in positive:
+            _check_number(name, v, minimum=0.0, strict=True)
+        elif name in ("growth", "cut_growth"):
+            # 1 is allowed here: uniform rows between model edges (a closed-form subdivision)
+            _check_number(name, v, minimum=1.0, strict=False)
+        elif name in ("padding_growth", "air_growth"):
+            # > 1: padding and air must reach their extent geometrically
+            _check_number(name, v, minimum=1.0, strict=True)
+        elif name in ("x_subdivide", "z_subdivide", "n_bands"):
+            _check_count(name, v)
+        else:  # pragma: no cover - a programming error in this module
+            raise TypeError(f"unknown mesh option {name}")
     return xe, ze, f
 
 
@@ -173,7 +327,7 @@ def build_mesh(
     cells_per_skin_depth: float = 6.0,
     growth: float = 1.1,
     padding_growth: float = 1.5,
-    padding_skin_depths: float = 1.0,
+    padding_skin_depths: float = 2.0,
     x_subdivide: int = 1,
     z_subdivide: int = 2,
     air_growth: float = 2.5,
@@ -202,9 +356,13 @@ def build_mesh(
     cells_per_skin_depth : float
         Cells per minimum skin depth at the surface.
     growth, padding_growth, air_growth : float
-        Geometric growth factors of the cells in the model, the padding and the air.
+        Geometric growth factors of the cells in the model (>= 1; 1 gives uniform rows between
+        model edges), the padding and the air (> 1).
     padding_skin_depths : float
-        Padding extent in skin depths at the lowest frequency.
+        Padding extent in skin depths at the lowest frequency (default 2: with 1, TM rho_a at
+        1e-4 Hz on a 2-D prior section moved by up to 14 % when the padding grew to 5 skin
+        depths; with 2, by <= 2 %, for ~4 % more unknowns; laterally uniform models cannot
+        show this, their side boundaries being exact).
     x_subdivide : int
         Number of mesh columns per model column.
     z_subdivide : int
@@ -215,6 +373,14 @@ def build_mesh(
     -------
     MTMesh
         The mesh; ``model_shape == (n_rows, n_cols)``.
+
+    Raises
+    ------
+    ValueError
+        Edges not finite or not strictly increasing, ``z_edges`` not starting at 0, bad
+        frequencies, or an option out of range (non-positive or non-finite sizes and
+        resistivities, growth factors below their minimum, non-integer or < 1 subdivisions);
+        the message names the argument. Every option is checked before any mesh loop runs.
     """
     xe, ze, f = _check_mesh_args(
         x_edges,
@@ -228,6 +394,7 @@ def build_mesh(
         padding_growth=padding_growth,
         x_subdivide=x_subdivide,
         z_subdivide=z_subdivide,
+        air_growth=air_growth,
     )
     h0 = float(skin_depth(f.max(), min_resistivity)) / cells_per_skin_depth
     pad = float(skin_depth(f.min(), padding_resistivity)) * padding_skin_depths
@@ -320,6 +487,28 @@ class MTBandMeshes:
     band_edges: NDArray[np.float64]
     model_shape: tuple[int, int]
 
+    def __post_init__(self) -> None:
+        meshes = tuple(self.meshes)
+        if not meshes or not all(isinstance(m, MTMesh) for m in meshes):
+            raise ValueError("meshes must be a non-empty sequence of MTMesh")
+        shape = tuple(int(v) for v in self.model_shape)
+        for k, m in enumerate(meshes):
+            if m.model_shape != shape:
+                raise ValueError(
+                    f"all meshes must accept model_shape {shape}; mesh {k} has {m.model_shape}"
+                )
+        edges = as_float_array("band_edges", self.band_edges, ndim=(1,))
+        if edges.size != len(meshes) + 1:
+            raise ValueError(
+                f"band_edges must have {len(meshes) + 1} entries for {len(meshes)} meshes, "
+                f"got {edges.size}"
+            )
+        if not np.all(np.isfinite(edges)) or np.any(edges <= 0) or np.any(np.diff(edges) < 0):
+            raise ValueError("band_edges must be positive, finite and non-decreasing (Hz)")
+        object.__setattr__(self, "meshes", meshes)
+        object.__setattr__(self, "band_edges", edges)
+        object.__setattr__(self, "model_shape", shape)
+
     def band_of(self, frequencies: Any) -> NDArray[np.int64]:
         """Index of the band (mesh) that serves each frequency (Hz)."""
         f = np.atleast_1d(np.asarray(frequencies, dtype=float))
@@ -341,7 +530,7 @@ def build_band_meshes(
     growth: float = 1.1,
     cut_growth: float = 1.07,
     padding_growth: float = 1.5,
-    padding_skin_depths: float = 1.0,
+    padding_skin_depths: float = 2.0,
     x_subdivide: int = 1,
     z_subdivide: int = 1,
     air_growth: float = 2.5,
@@ -369,6 +558,7 @@ def build_band_meshes(
     depths) were chosen on the seeds' 600 km x 180 km section at 60 frequencies 1e-4-1e3 Hz:
     2.7x less work than the single default mesh, with ρa within 1.4 % (max) of the exact
     1-D answer on layered 5-5000 Ω·m models (single mesh: 1.9 %).
+
     Parameters
     ----------
     x_edges, z_edges, frequencies
@@ -392,6 +582,12 @@ padding_skin_depths, x_subdivide, z_subdivide, air_growth
     -------
     MTBandMeshes
         The meshes and the band limits (Hz).
+
+    Raises
+    ------
+    ValueError
+        As :func:`build_mesh`, and for ``n_bands`` not an integer >= 1, non-positive
+        ``max_resistivity`` or ``truncation_skin_depths``, or ``cut_growth < 1``.
     """
     xe, ze, f = _check_mesh_args(
         x_edges,
@@ -408,9 +604,9 @@ padding_skin_depths, x_subdivide, z_subdivide, air_growth
         padding_growth=padding_growth,
         x_subdivide=x_subdivide,
         z_subdivide=z_subdivide,
+        air_growth=air_growth,
+        n_bands=n_bands,
     )
-    if int(n_bands) < 1:
-        raise ValueError(f"n_bands must be >= 1, got {n_bands}")
     fmin, fmax = float(f.min()), float(f.max())
     edges = np.asarray(
         np.geomspace(fmin, fmax, int(n_bands) + 1) if fmax > fmin else [fmin, fmax],

@@ -2,10 +2,10 @@
 resistive body.
 
 Layers 100 Ω·m (0-2 km), 10 Ω·m (2-10 km), 1000 Ω·m below; a 1000 Ω·m body in |x| <= 3.2 km,
-3-6.8 km depth (inside the conductive layer; edges on SimPEG's grid lines). Stations -20..20 km every 2 km, frequencies 1, 0.1,
-0.01 Hz. Run offline (needs simpeg and discretize):
+3-6.8 km depth (inside the conductive layer; edges on SimPEG's grid lines). Stations -20..20 km
+every 2 km, frequencies 1, 0.1, 0.01 Hz. Run offline (needs simpeg and discretize):
 
-    python tests/data/make_mt2d_contact.py
+    python tests/data/make_mt2d_layered_body.py
 
 SimPEG: TensorMesh with 400 m columns in |x| <= 24 km, 100 m rows in the top 4 km, 400 m to
 20 km, 1.3x padding (22 cells, > 400 km, i.e. several skin depths at 0.01 Hz in 100 Ω·m),
