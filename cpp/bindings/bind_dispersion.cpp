@@ -19,8 +19,10 @@ py::object dispersion_curves(const DoubleArray& periods, const DoubleArray& thic
                              const DoubleArray& vp, const DoubleArray& vs, const DoubleArray& rho,
                              const std::string& wave, int mode, bool spherical, bool group,
                              const py::object& n_threads, double earth_radius,
-                             const py::object& modes) {
+                             const py::object& modes, const std::string& kernel) {
   namespace gd = geoinvert::dispersion;
+  if (kernel != "auto" && kernel != "scalar")
+    throw std::invalid_argument("kernel must be 'auto' or 'scalar', got '" + kernel + "'");
   if (periods.ndim() != 1)
     throw std::invalid_argument("periods must be 1-D, got " + std::to_string(periods.ndim()) +
                                 " dimensions");
@@ -48,6 +50,7 @@ py::object dispersion_curves(const DoubleArray& periods, const DoubleArray& thic
   rq.spherical = spherical;
   rq.group = group;
   rq.earth_radius = earth_radius;
+  rq.simd = kernel == "auto";
   if (!modes.is_none()) {
     rq.modes = modes.cast<std::vector<int>>();
     if (rq.modes.empty()) throw std::invalid_argument("modes must not be empty");
@@ -128,13 +131,24 @@ void register_dispersion(py::module_& m) {
         py::arg("vp"), py::arg("vs"), py::arg("rho"), py::arg("wave") = "rayleigh",
         py::arg("mode") = 0, py::arg("spherical") = false, py::arg("group") = false,
         py::arg("n_threads") = py::none(), py::arg("earth_radius") = 6370.0,
-        py::arg("modes") = py::none(),
+        py::arg("modes") = py::none(), py::kw_only(), py::arg("kernel") = "auto",
         "Surface-wave phase velocity (km/s) of a layered model, or (phase, group) with "
         "group=True. periods in s (1-D); thickness (km), vp, vs (km/s), rho (g/cm^3) of shape "
         "(n_layers,) or (n_models, n_layers); output (n_periods,) or (n_models, n_periods); "
         "with modes=[m0, m1, ...] (overrides mode) an axis of modes before the periods: "
         "(n_modes, n_periods) or (n_models, n_modes, n_periods), in one pass. "
-        "NaN where the mode does not exist. Validates its input (ValueError).");
+        "NaN where the mode does not exist. Validates its input (ValueError). kernel: 'auto' "
+        "(batched Rayleigh phase velocities four models per AVX2 vector where the CPU has it, "
+        "see dispersion_kernels()) or 'scalar'; both give bit-identical results.");
+  m.def(
+      "dispersion_kernels",
+      [] {
+        py::list out;
+        if (geoinvert::dispersion::simd_available()) out.append("avx2");
+        out.append("scalar");
+        return out;
+      },
+      "Names of the dispersion kernels available in this build on this CPU, fastest first.");
   m.def("dispersion_secular", &secular_function, py::arg("period"), py::arg("c"),
         py::arg("thickness"), py::arg("vp"), py::arg("vs"), py::arg("rho"),
         py::arg("wave") = "rayleigh", py::arg("spherical") = false,

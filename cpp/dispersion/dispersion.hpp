@@ -50,7 +50,14 @@ struct Request {
   bool spherical = false;       ///< apply the earth-flattening transformation
   double earth_radius = 6370.0; ///< km, flattening radius (that of CPS surf96)
   bool group = false;           ///< also compute group velocity
+  /// Batched Rayleigh phase velocities of solid models four per AVX2 vector (dispersion.cpp,
+  /// LockstepX4) where the CPU has AVX2; false: always the scalar solver. Both give
+  /// bit-identical results (the switch exists for tests and timings).
+  bool simd = true;
 };
+
+/// True when compute() can run four models per AVX2 vector on this CPU (Request::simd).
+bool simd_available();
 
 /// Check periods and models; throws std::invalid_argument naming the argument and index.
 /// Arrays are C-contiguous (n_models, n_layers); periods (n_periods,).

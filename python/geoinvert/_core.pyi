@@ -22,7 +22,10 @@ def dispersion_curves(
     n_threads: int | None = None,
     earth_radius: float = 6370.0,
     modes: list[int] | None = None,
+    *,
+    kernel: str = "auto",
 ) -> NDArray[np.float64] | tuple[NDArray[np.float64], NDArray[np.float64]]: ...
+def dispersion_kernels() -> list[str]: ...
 def dispersion_secular(
     period: float,
     c: NDArray[np.float64],
