@@ -41,7 +41,11 @@ def demo(
     # Step names ("step crust_train: running") and per-step progress messages at INFO; other
     # libraries (dask, lightning) stay at WARNING so that the progress bars remain readable.
     logging.getLogger("geoinvert").setLevel(logging.INFO)
-    for noisy in ("distributed", "lightning", "lightning.pytorch"):
+    try:  # Lightning sets its loggers to INFO when first imported: import it before quieting them
+        import lightning.pytorch  # noqa: F401
+    except ImportError:
+        pass
+    for noisy in ("distributed", "lightning", "lightning.pytorch", "lightning.fabric"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     pipelines = PIPELINES if only is None else tuple(p.strip() for p in only.split(",") if p)
     try:
