@@ -224,13 +224,14 @@ def _stations_away_from_surface_contrasts(log10_rho, min_columns=1.0):
 
 def test_seeds_prior_section_away_from_surface_contrasts():
     # The prior draw of the fixture, stations more than one model column (5 km) from the two
-    # surface contrasts (117 of 121), ours on a converged mesh: padding 3 skin depths (the
-    # default 1 leaves TM 1e-3 Hz up to 8 % off its converged value on this section) and 4 mesh
-    # columns per model column (ours changes by <= 0.7 % from 4 to 8). Observed against SimPEG
-    # (1e-3, 1e-2, 0.1, 1 Hz): TM rho_a max 7.4 / 5.1 / 1.1 / 0.8 %, median 0.44 %, phase max
-    # 2.2 deg; TE max 1.2 %, phase 0.18 deg. The TM maxima sit above the deep body's dipping
-    # flanks (stations 38-45 and 80-86), where SimPEG's 2 columns per model column are what our
-    # own 2-column mesh is to our converged one (2 % in TM): part of the gap is SimPEG's.
+    # surface contrasts (117 of 121), ours on a converged mesh: padding 10 skin depths (TM at
+    # 1e-3 Hz changes by 2.8 % / 1.6 deg from 3 to 6 skin depths, 0.4 % / 0.07 deg from 6 to 10,
+    # 0.04 % from 10 to 20) and 4 mesh columns per model column (<= 0.6 % / 0.4 deg from 4 to 8).
+    # Observed against SimPEG (1e-3, 1e-2, 0.1, 1 Hz): TM rho_a max 9.2 / 5.0 / 1.1 / 0.8 %,
+    # phase max 1.0 / 0.8 / 0.5 / 0.3 deg; TE max 1.2 %, 0.18 deg. The TM rho_a maxima sit above
+    # the deep body's dipping flanks (stations 38-45 and 80-86); away from them (102 stations)
+    # TM rho_a is within 5.5 / 1.2 / 0.7 / 0.8 %. SimPEG's mesh has 2 columns per model column,
+    # which costs our own solver ~2 % in TM there.
     ref = np.load(Path(__file__).parent / "data" / "mt2d_seeds.npz")
     from geoinvert.data import make_task
 
@@ -240,13 +241,17 @@ def test_seeds_prior_section_away_from_surface_contrasts():
     rho = ref["prior_resistivity"]
     sel = _stations_away_from_surface_contrasts(np.log10(rho))
     assert sel.sum() == 117
-    mesh = mt.build_mesh(xe, ze, f, min_resistivity=5, padding_skin_depths=3, x_subdivide=4)
+    mesh = mt.build_mesh(xe, ze, f, min_resistivity=5, padding_skin_depths=10, x_subdivide=4)
     res = mt.Forward2D(mesh, p.x_centres, f).run(rho)
-    e_tm = np.abs(res.rho_a_tm[:, sel] / ref["prior_rho_a_tm"][:, sel] - 1)
+    e_tm = np.abs(res.rho_a_tm / ref["prior_rho_a_tm"] - 1)
     e_te = np.abs(res.rho_a_te[:, sel] / ref["prior_rho_a_te"][:, sel] - 1)
-    bound = np.array([0.09, 0.065, 0.02, 0.015])  # per frequency, just above the observed
-    assert np.all(e_tm.max(axis=1) < bound), e_tm.max(axis=1)
-    assert np.median(e_tm) < 0.006
-    assert np.abs(res.phase_tm[:, sel] - ref["prior_phase_tm"][:, sel]).max() < 2.5
+    bound = np.array([0.10, 0.055, 0.015, 0.01])  # per frequency, just above the observed
+    assert np.all(e_tm[:, sel].max(axis=1) < bound), e_tm[:, sel].max(axis=1)
+    flanks = np.zeros(sel.size, bool)
+    flanks[38:46] = flanks[80:87] = True
+    away = sel & ~flanks
+    assert np.all(e_tm[:, away].max(axis=1) < [0.06, 0.015, 0.01, 0.01]), e_tm[:, away].max(1)
+    assert np.median(e_tm[:, sel]) < 0.006
+    assert np.abs(res.phase_tm[:, sel] - ref["prior_phase_tm"][:, sel]).max() < 1.1
     assert e_te.max() < 0.015
     assert np.abs(res.phase_te[:, sel] - ref["prior_phase_te"][:, sel]).max() < 0.3

@@ -200,7 +200,7 @@ def two_d_rows() -> list[str]:
             )
     sel = peers._stations_away_from_surface_contrasts(np.log10(rho))
     fine = mt.Forward2D(
-        mt.build_mesh(xe, ze, f, min_resistivity=5, padding_skin_depths=3, x_subdivide=4),
+        mt.build_mesh(xe, ze, f, min_resistivity=5, padding_skin_depths=10, x_subdivide=4),
         p.x_centres,
         f,
     ).run(rho)
@@ -208,7 +208,7 @@ def two_d_rows() -> list[str]:
         rows.append(
             _row(
                 f"seeds' section, prior draw, {mode.upper()}, 1e-3-1 Hz (`mt2d_seeds`)",
-                "SimPEG, 69 500 cells (ours: 3 skin depths padding, 4 columns per model column)",
+                "SimPEG, 69 500 cells (ours: 10 skin depths padding, 4 columns per model column)",
                 f"{int(sel.sum())} stations > 1 column from surface contrasts",
                 _rel(getattr(fine, f"rho_a_{mode}")[:, sel], s[f"prior_rho_a_{mode}"][:, sel]),
                 np.abs(getattr(fine, f"phase_{mode}")[:, sel] - s[f"prior_phase_{mode}"][:, sel]),
