@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 pytest.importorskip("torch")
@@ -77,6 +78,9 @@ def test_demo_ci_end_to_end_and_resume(tmp_path):
     assert crust["invert"]["n_cells"] == 156
     # Even the tiny ci network must see the main trend of CRUST1.0 (thick Tibet, thin craton).
     assert crust["invert"]["crust1_correlation"] > 0.5
+    table1 = crust["invert"]["table1_vs_crust1"]  # the paper's columns G/H, one row per network
+    assert set(table1) == {"MDN", "sSAE t1_12"}
+    assert all(np.isfinite(r["rms_km"]) and -1 <= r["correlation"] <= 1 for r in table1.values())
     assert json.loads((out / "summary.json").read_text())["scale"] == "ci"
     # the map with its uncertainty, written by the public writer (geoinvert.io)
     from scipy.io import netcdf_file

@@ -113,6 +113,7 @@ def _invert(folder: str, seed: int) -> dict:
         relative_phase_error,
     )
     from ..io import write_thickness_netcdf
+    from ..nn import PAPER_SELECTED_PRESET
     from ..train import load_model
     from .figures import crust_figures
 
@@ -138,7 +139,18 @@ def _invert(folder: str, seed: int) -> dict:
     )
     crust_figures(folder_p, region, inv, truth, eq4, f, observed, predicted)
     coverage = float(np.mean((truth >= inv.q16) & (truth <= inv.q84)))
+    # The paper's Table 1 columns G and H (RMS misfit and correlation against a reference
+    # crustal model on the same grid) for every network trained here; CRUST1.0 is the only
+    # reference model available offline (and the source of these synthetic observations).
+    table1 = {"MDN": stats}
+    sae_path = folder_p / "crust_sae.pt"
+    if sae_path.exists():
+        sae = load_model(sae_path)
+        table1[f"sSAE {PAPER_SELECTED_PRESET}"] = compare_maps(
+            np.asarray(sae.predict(observed, frequencies=f)).reshape(-1), truth
+        )
     return {
+        "table1_vs_crust1": table1,
         **{f"crust1_{k}": v for k, v in stats.items()},
         "network_seconds_region": network_s,
         "coverage_68_vs_crust1": coverage,

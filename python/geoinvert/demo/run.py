@@ -108,6 +108,24 @@ def run_demo(
     return summary
 
 
+def _table1_lines(inv: dict) -> list[str]:
+    """The paper's Table 1 columns G/H (RMS misfit, correlation vs a reference model)."""
+    rows = inv.get("table1_vs_crust1")
+    if not rows:
+        return []
+    out = [
+        "- Table 1 columns G/H against CRUST1.0 (the only reference crustal model available "
+        "offline, and the source of these observations, so the check is closed-loop):",
+        "",
+        "  | network | RMS misfit vs CRUST1.0 (km) | correlation with CRUST1.0 |",
+        "  |---|---|---|",
+    ]
+    out += [
+        f"  | {name} | {_fmt(r['rms_km'])} | {_fmt(r['correlation'])} |" for name, r in rows.items()
+    ]
+    return [*out, ""]
+
+
 def _fmt(v: Any, nd: int = 2) -> str:
     return f"{v:.{nd}f}" if isinstance(v, float) else str(v)
 
@@ -139,6 +157,7 @@ def _report(s: dict[str, Any]) -> str:
             f"{_fmt(i['crust1_bias_km'])} km; CRUST1.0 inside the MDN 68 % interval at "
             f"{_fmt(100 * i['coverage_68_vs_crust1'], 0)} % of cells; "
             f"{i['out_of_distribution']} cells flagged out of distribution.",
+            *_table1_lines(i),
             f"- Eq. 4 relative phase-velocity error of the predicted structure: median "
             f"{_fmt(100 * i['eq4_median'], 3)} %, 95th percentile {_fmt(100 * i['eq4_p95'], 3)} %.",
             f"- Monte Carlo baseline at {m['lon']}° E {m['lat']}° N "
