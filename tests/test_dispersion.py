@@ -571,9 +571,9 @@ def _random_batch(seed: int, n: int, n_layers: int) -> tuple[np.ndarray, ...]:
 
 
 def test_avx2_batches_bit_identical_to_scalar() -> None:
-    # The lockstep AVX2 path (four models per vector, Rayleigh phase velocities) performs each
-    # model's floating-point operations of the scalar solver in the same order: results must be
-    # identical to the last bit, in a batch, alone, and on any thread count.
+    # The lockstep AVX2 path (four models per vector, Rayleigh phase and group velocities)
+    # performs each model's floating-point operations of the scalar solver in the same order:
+    # results must be identical to the last bit, in a batch, alone, and on any thread count.
     from geoinvert import _core
 
     t = np.geomspace(2.0, 80.0, 15)
@@ -588,6 +588,24 @@ def test_avx2_batches_bit_identical_to_scalar() -> None:
         for i in range(len(model[0])):
             one = _core.dispersion_curves(t, *(a[i] for a in model), wave=wave, modes=[0, 1, 2])
             assert np.array_equal(one.view(np.int64), ref[i].view(np.int64))
+    # Group velocities (curves(): the lockstep runs newton<2> on a Dual<2> vector kernel): phase
+    # and group velocity, batch == scalar kernel == one model at a time, any thread count.
+    ref_p, ref_g = _core.dispersion_curves(
+        t, *model, wave="rayleigh", modes=[0, 1, 2], group=True, kernel="scalar"
+    )
+    for threads in (1, 2):
+        got_p, got_g = _core.dispersion_curves(
+            t, *model, wave="rayleigh", modes=[0, 1, 2], group=True, n_threads=threads
+        )
+        assert np.array_equal(got_p.view(np.int64), ref_p.view(np.int64))
+        assert np.array_equal(got_g.view(np.int64), ref_g.view(np.int64))
+        pub_p, pub_g = disp.curves(t, *model, mode=[0, 1, 2], n_threads=threads)
+        assert np.array_equal(pub_p.view(np.int64), ref_p.view(np.int64))
+        assert np.array_equal(pub_g.view(np.int64), ref_g.view(np.int64))
+    for i in range(len(model[0])):
+        one_p, one_g = disp.curves(t, *(a[i] for a in model), mode=[0, 1, 2])
+        assert np.array_equal(one_p.view(np.int64), ref_p[i].view(np.int64))
+        assert np.array_equal(one_g.view(np.int64), ref_g[i].view(np.int64))
     assert _core.dispersion_kernels()[-1] == "scalar"
     with pytest.raises(ValueError, match="kernel"):
         _core.dispersion_curves(t, *model, kernel="avx512")

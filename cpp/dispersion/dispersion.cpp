@@ -70,7 +70,7 @@ class CurveSolver {
   /// Guards on the continued root r of mode m; false: mode m and above are gone.
   bool accept(std::size_t j, std::size_t m, Root r, double c_pred);
   void end_period(std::size_t j);
-  /// The lockstep AVX2 path applies: phase velocity of Rayleigh waves in a solid model.
+  /// The lockstep AVX2 path applies: Rayleigh waves in a solid model (phase or group).
   bool lockstep_eligible() const { return wave_ == Wave::rayleigh && !m_.fluid_top; }
 
  private:
@@ -132,6 +132,16 @@ class CurveSolver {
   template <int ND>
   Root newton(double s0, double omega, bool bracketed, double s_a, double F_a, double s_b,
               double K_hint) const;
+  /// newton<ND> between two evaluations (LockstepX4::newton2 drives it for four models).
+  struct NewtonState {
+    double s, prev_dc, s_prev_eval, R_prev, s_pos, s_neg;
+    bool have_pos, have_neg, left_newton;
+    int clamps, it;
+  };
+  void newton_init(NewtonState& st, double s0, bool bracketed, double s_a, double F_a,
+                   double s_b) const;
+  template <int ND>
+  bool newton_step(NewtonState& st, const Eval& e, double K_hint, Root& res) const;
   Root refine(double c1, double F1, double c2, double F2, double omega) const;
   /// dc/domega of a converged root from one two-derivative evaluation (group velocity).
   void add_slope(Root& r, double omega) const;
@@ -282,106 +292,137 @@ double CurveSolver::wkb_phase(double c, double omega) const {
 // previous frequency of the same mode, only while every step was a Newton step), is below
 // 1e-12. Every evaluation also gives
 // dc/domega = -F_omega/F_c, extrapolated (linearly in s) to the root from the last two iterates.
+// The body of the iteration is newton_step(): LockstepX4::newton2 runs it for four models at once
+// (group velocities), with the evaluations in one AVX2 pass.
 template <int ND>
 Root CurveSolver::newton(double s0, double omega, bool bracketed, double s_a, double F_a,
                          double s_b, double K_hint) const {
   Root res;
-  double s = s0;
-  double prev_dc = kNaN;
-  double s_prev_eval = kNaN, R_prev = kNaN;
-  bool have_pos = false, have_neg = false;
-  double s_pos = 0.0, s_neg = 0.0;
-  if (bracketed) {
-    if (F_a > 0.0) {
-      s_pos = s_a;
-      s_neg = s_b;
-    } else {
-      s_pos = s_b;
-      s_neg = s_a;
-    }
-    have_pos = have_neg = true;
-  }
-  int clamps = 0;
-  bool left_newton = false;  // a bisection or clamped step was taken
-  for (int it = 0; it < 100; ++it) {
-    const Eval e = eval<ND>(s, omega);
-    const double c = c_of_s(s);
-    if (!std::isfinite(e.F) || !std::isfinite(e.Fs)) return res;
-    const double dcds = -m_.beta_n * m_.beta_n * s / c;
-    double R = ND == 2 ? (e.Fs != 0.0 ? -e.Fw * dcds / e.Fs : 0.0) : kNaN;
-    if (e.F == 0.0) {
-      res.ok = true;
-      res.c = c;
-      res.sgn_c = -sgn(e.Fs);
-      res.dcdw = R;
-      res.K = K_hint;
-      return res;
-    }
-    if (e.F > 0.0) {
-      s_pos = s;
-      have_pos = true;
-    } else {
-      s_neg = s;
-      have_neg = true;
-    }
-    const bool br = have_pos && have_neg;
-    const double lo = br ? std::min(s_pos, s_neg) : 0.0;
-    const double hi = br ? std::max(s_pos, s_neg) : s_max_;
-    // Newton step on the scaled function G = F exp(-L) (same roots): G/G' = F / (F' - F L').
-    double Gs = e.Fs - e.F * e.Ls;
-    if (!(std::isfinite(Gs) && Gs != 0.0)) Gs = e.Fs;
-    double s_new = Gs != 0.0 ? s - e.F / Gs : kNaN;
-    bool newton_step = std::isfinite(s_new);
-    if (br) {
-      if (!(s_new > lo && s_new < hi)) {
-        s_new = 0.5 * (lo + hi);
-        newton_step = false;
-      }
-    } else {
-      if (!std::isfinite(s_new)) return res;
-      if (s_new < 0.0 || s_new > s_max_) {
-        s_new = std::clamp(s_new, 0.0, s_max_);
-        newton_step = false;
-        if (++clamps > 2) return res;
-      }
-    }
-    const double c_new = c_of_s(s_new);
-    // Relative step: |dc|/c, but at least 1e-2 |ds|/s, so that next to the half-space vs (small
-    // s, where dc = -(vs_n^2 s / c) ds vanishes) s itself converges: dc/domega and the group
-    // velocity are proportional to dc/ds ~ s there.
-    const double dc = step_measure(std::fabs(s_new - s), s_new, c_new);
-    double K = kNaN;
-    bool done = dc <= 1e-12;
-    if (!done && newton_step && dc <= 1e-5) {
-      if (std::isfinite(prev_dc) && prev_dc > 0.0) {
-        K = dc / (prev_dc * prev_dc);
-        done = K * dc * dc <= 1e-12;
-      } else if (std::isfinite(K_hint) && !left_newton) {
-        // (the previous frequency's K only describes an iteration that has stayed in Newton's
-        // regime; after a bisection or clamp the curvature here can be anything)
-        done = K_hint * dc * dc <= 1e-12;
-      }
-    }
-    if (!done && br) done = step_measure(hi - lo, s_new, c_new) <= 1e-12;
-    if (done) {
-      res.ok = true;
-      res.c = c_new;
-      res.sgn_c = -sgn(e.Fs);
-      if (br) res.sgn_c = (s_pos < s_neg) ? 1.0 : -1.0;  // F > 0 above the root (larger c)
-      // (linear in s: dc/domega ~ s near the half-space vs, smooth in s everywhere)
-      if (ND == 2 && std::isfinite(s_prev_eval) && s_prev_eval != s)
-        R += (R - R_prev) / (s - s_prev_eval) * (s_new - s);
-      res.dcdw = R;
-      res.K = std::isfinite(K) ? K : K_hint;
-      return res;
-    }
-    prev_dc = newton_step ? dc : kNaN;
-    if (!newton_step) left_newton = true;
-    s_prev_eval = s;
-    R_prev = R;
-    s = s_new;
+  NewtonState st;
+  newton_init(st, s0, bracketed, s_a, F_a, s_b);
+  while (st.it < 100) {
+    const Eval e = eval<ND>(st.s, omega);
+    if (newton_step<ND>(st, e, K_hint, res)) return res;
   }
   return res;
+}
+
+void CurveSolver::newton_init(NewtonState& st, double s0, bool bracketed, double s_a, double F_a,
+                              double s_b) const {
+  st.s = s0;
+  st.prev_dc = kNaN;
+  st.s_prev_eval = kNaN;
+  st.R_prev = kNaN;
+  st.have_pos = st.have_neg = false;
+  st.s_pos = st.s_neg = 0.0;
+  if (bracketed) {
+    if (F_a > 0.0) {
+      st.s_pos = s_a;
+      st.s_neg = s_b;
+    } else {
+      st.s_pos = s_b;
+      st.s_neg = s_a;
+    }
+    st.have_pos = st.have_neg = true;
+  }
+  st.clamps = 0;
+  st.left_newton = false;  // a bisection or clamped step was taken
+  st.it = 0;
+}
+
+// One iteration of newton<ND> with the evaluation e = eval<ND>(st.s, omega): true when the
+// iteration has ended (res: the root, or not ok), else st holds the next iterate.
+template <int ND>
+bool CurveSolver::newton_step(NewtonState& st, const Eval& e, double K_hint, Root& res) const {
+  const double s = st.s;
+  const double c = c_of_s(s);
+  if (!std::isfinite(e.F) || !std::isfinite(e.Fs)) {
+    res = Root{};
+    return true;
+  }
+  const double dcds = -m_.beta_n * m_.beta_n * s / c;
+  double R = ND == 2 ? (e.Fs != 0.0 ? -e.Fw * dcds / e.Fs : 0.0) : kNaN;
+  if (e.F == 0.0) {
+    res = Root{};
+    res.ok = true;
+    res.c = c;
+    res.sgn_c = -sgn(e.Fs);
+    res.dcdw = R;
+    res.K = K_hint;
+    return true;
+  }
+  if (e.F > 0.0) {
+    st.s_pos = s;
+    st.have_pos = true;
+  } else {
+    st.s_neg = s;
+    st.have_neg = true;
+  }
+  const bool br = st.have_pos && st.have_neg;
+  const double lo = br ? std::min(st.s_pos, st.s_neg) : 0.0;
+  const double hi = br ? std::max(st.s_pos, st.s_neg) : s_max_;
+  // Newton step on the scaled function G = F exp(-L) (same roots): G/G' = F / (F' - F L').
+  double Gs = e.Fs - e.F * e.Ls;
+  if (!(std::isfinite(Gs) && Gs != 0.0)) Gs = e.Fs;
+  double s_new = Gs != 0.0 ? s - e.F / Gs : kNaN;
+  bool newton_step = std::isfinite(s_new);
+  if (br) {
+    if (!(s_new > lo && s_new < hi)) {
+      s_new = 0.5 * (lo + hi);
+      newton_step = false;
+    }
+  } else {
+    if (!std::isfinite(s_new)) {
+      res = Root{};
+      return true;
+    }
+    if (s_new < 0.0 || s_new > s_max_) {
+      s_new = std::clamp(s_new, 0.0, s_max_);
+      newton_step = false;
+      if (++st.clamps > 2) {
+        res = Root{};
+        return true;
+      }
+    }
+  }
+  const double c_new = c_of_s(s_new);
+  // Relative step: |dc|/c, but at least 1e-2 |ds|/s, so that next to the half-space vs (small
+  // s, where dc = -(vs_n^2 s / c) ds vanishes) s itself converges: dc/domega and the group
+  // velocity are proportional to dc/ds ~ s there.
+  const double dc = step_measure(std::fabs(s_new - s), s_new, c_new);
+  double K = kNaN;
+  bool done = dc <= 1e-12;
+  if (!done && newton_step && dc <= 1e-5) {
+    if (std::isfinite(st.prev_dc) && st.prev_dc > 0.0) {
+      K = dc / (st.prev_dc * st.prev_dc);
+      done = K * dc * dc <= 1e-12;
+    } else if (std::isfinite(K_hint) && !st.left_newton) {
+      // (the previous frequency's K only describes an iteration that has stayed in Newton's
+      // regime; after a bisection or clamp the curvature here can be anything)
+      done = K_hint * dc * dc <= 1e-12;
+    }
+  }
+  if (!done && br) done = step_measure(hi - lo, s_new, c_new) <= 1e-12;
+  if (done) {
+    res = Root{};
+    res.ok = true;
+    res.c = c_new;
+    res.sgn_c = -sgn(e.Fs);
+    if (br) res.sgn_c = (st.s_pos < st.s_neg) ? 1.0 : -1.0;  // F > 0 above the root (larger c)
+    // (linear in s: dc/domega ~ s near the half-space vs, smooth in s everywhere)
+    if (ND == 2 && std::isfinite(st.s_prev_eval) && st.s_prev_eval != s)
+      R += (R - st.R_prev) / (s - st.s_prev_eval) * (s_new - s);
+    res.dcdw = R;
+    res.K = std::isfinite(K) ? K : K_hint;
+    return true;
+  }
+  st.prev_dc = newton_step ? dc : kNaN;
+  if (!newton_step) st.left_newton = true;
+  st.s_prev_eval = s;
+  st.R_prev = R;
+  st.s = s_new;
+  ++st.it;
+  return false;
 }
 
 // Phase-only continuation from a prediction s0: one Newton step on G = F / N from a value +
@@ -968,7 +1009,8 @@ void CurveSolver::solve(const double* omega, std::size_t n_freq, int mode, const
 }
 
 // ---------------------------------------------------------------------------------------------
-// Lockstep driver: four models per AVX2 pass (batched Rayleigh phase velocities, solid models).
+// Lockstep driver: four models per AVX2 pass (batched Rayleigh phase and group velocities, solid
+// models).
 //
 // A batch is cut into fixed groups of four models (4q .. 4q+3: the pool hands out groups, so the
 // grouping never depends on the thread count). The four solvers of a group walk through the
@@ -982,19 +1024,27 @@ void CurveSolver::solve(const double* omega, std::size_t n_freq, int mode, const
 // guards (accept), scans, verify() and the first frequency's scan run on the lane's own
 // CurveSolver. Each lane therefore performs exactly the operations of solve() for its model
 // (the vector kernel is bit-identical lane by lane), so results do not depend on the group, the
-// batch or the thread count. Love waves, group velocities and models with fluid layers keep
-// solve().
+// batch or the thread count. Love waves and models with fluid layers keep solve().
+// With group velocities the continuation is newton<2> from the (Hermite) prediction instead:
+// newton2 runs newton_step(), the scalar iteration's own body, for every lane, with the Dual<2>
+// evaluations of the lanes still iterating in one AVX2 pass (the last lane left iterates alone on
+// the scalar evaluation, the same bits).
 class LockstepX4 {
  public:
   /// Solve the lanes l with bit l of `on` set; solvers[l] prepared for a lockstep_eligible()
-  /// model; outputs as CurveSolver::solve (phase only) into phase[l].
+  /// model; outputs as CurveSolver::solve into phase[l] and, when `group` is not null,
+  /// group[l] (group velocities).
   void solve(CurveSolver* const* solvers, unsigned on, const double* omega, std::size_t n_freq,
-             int mode, const int* out_modes, std::size_t n_out, double* const* phase);
+             int mode, const int* out_modes, std::size_t n_out, double* const* phase,
+             double* const* group);
 
  private:
   /// CurveSolver::continue_phase of the lanes in `act` from s0[l] (K_hint[l]) at omega.
   void continue_phase(unsigned act, double omega, const double* s0, const double* K_hint,
                       Root* out) const;
+  /// CurveSolver::newton<2> (unbracketed) of the lanes in `act` from s0[l] (K_hint[l]).
+  void newton2(unsigned act, double omega, const double* s0, const double* K_hint,
+               Root* out) const;
 
   CurveSolver* sv_[4] = {nullptr, nullptr, nullptr, nullptr};
   LanesX4 lanes_;
@@ -1002,7 +1052,7 @@ class LockstepX4 {
 
 void LockstepX4::solve(CurveSolver* const* solvers, unsigned on, const double* omega,
                        std::size_t n_freq, int mode, const int* out_modes, std::size_t n_out,
-                       double* const* phase) {
+                       double* const* phase, double* const* group) {
   const PreparedModel* pm[4];
   for (int l = 0; l < 4; ++l) {
     sv_[l] = (on >> l & 1u) ? solvers[l] : nullptr;
@@ -1011,7 +1061,9 @@ void LockstepX4::solve(CurveSolver* const* solvers, unsigned on, const double* o
   if (on == 0) return;
   lanes_.set(pm);
   for (int l = 0; l < 4; ++l)
-    if (sv_[l]) sv_[l]->begin(omega, n_freq, mode, out_modes, n_out, phase[l], nullptr);
+    if (sv_[l])
+      sv_[l]->begin(omega, n_freq, mode, out_modes, n_out, phase[l],
+                    group != nullptr ? group[l] : nullptr);
   for (std::size_t j = 0; j < n_freq; ++j) {
     if (j == 0) {
       for (int l = 0; l < 4; ++l)
@@ -1032,13 +1084,59 @@ void LockstepX4::solve(CurveSolver* const* solvers, unsigned on, const double* o
         }
         if (act == 0) break;
         Root r[4];
-        continue_phase(act, omega[j], s0, K_hint, r);
+        if (group != nullptr) {
+          newton2(act, omega[j], s0, K_hint, r);
+        } else {
+          continue_phase(act, omega[j], s0, K_hint, r);
+        }
         for (int l = 0; l < 4; ++l)
           if ((act >> l & 1u) && !sv_[l]->accept(j, m, r[l], c_pred[l])) alive &= ~(1u << l);
       }
     }
     for (int l = 0; l < 4; ++l)
       if (sv_[l]) sv_[l]->end_period(j);
+  }
+}
+
+void LockstepX4::newton2(unsigned act, double omega, const double* s0, const double* K_hint,
+                         Root* out) const {
+  CurveSolver::NewtonState st[4];
+  double s[4] = {}, c[4] = {}, dc[4] = {}, F[4] = {}, Fs[4] = {}, Fw[4] = {}, N[4] = {};
+  const LanesX4Data& ld = lanes_.data();
+  unsigned run = act;
+  for (int l = 0; l < 4; ++l)
+    if (act >> l & 1u) sv_[l]->newton_init(st[l], s0[l], false, 0.0, 0.0, 0.0);
+  while (run != 0) {
+    if ((run & (run - 1u)) == 0) {
+      // One lane left: its own scalar iteration (the same bits; a vector pass would run at a
+      // quarter of its width).
+      int l = 0;
+      while (!(run >> l & 1u)) ++l;
+      const CurveSolver& cs = *sv_[l];
+      while (st[l].it < 100) {
+        const Eval e = cs.eval<2>(st[l].s, omega);
+        if (cs.newton_step<2>(st[l], e, K_hint[l], out[l])) break;
+      }
+      return;
+    }
+    for (int l = 0; l < 4; ++l) {
+      if (!(run >> l & 1u)) continue;
+      const CurveSolver& cs = *sv_[l];
+      if (st[l].it >= 100) {  // newton<2> gives up (out[l] stays not ok)
+        run &= ~(1u << l);
+        continue;
+      }
+      s[l] = st[l].s;
+      c[l] = cs.c_of_s(s[l]);
+      dc[l] = -cs.m_.beta_n * cs.m_.beta_n * s[l] / c[l];  // as CurveSolver::eval
+    }
+    if (run == 0) break;
+    secular_x4_group(ld, run, s, c, dc, omega, F, Fs, Fw, N);
+    for (int l = 0; l < 4; ++l) {
+      if (!(run >> l & 1u)) continue;
+      const Eval e{F[l], Fs[l], Fw[l], 0.0, N[l]};  // (eval<2>: no growth term)
+      if (sv_[l]->newton_step<2>(st[l], e, K_hint[l], out[l])) run &= ~(1u << l);
+    }
   }
 }
 
@@ -1281,7 +1379,7 @@ void compute(const double* periods, std::size_t n_periods, const double* thickne
       }
     }
   };
-  if (rq.simd && n_models > 1 && secular_x4_available() && rq.wave == Wave::rayleigh && !rq.group) {
+  if (rq.simd && n_models > 1 && secular_x4_available() && rq.wave == Wave::rayleigh) {
     // Groups of four models in lockstep (LockstepX4); models with fluid layers of a group, and a
     // group with a single solid model, use the scalar solve() (as does a one-model call).
     const std::size_t n_groups = (n_models + 3) / 4;
@@ -1289,19 +1387,23 @@ void compute(const double* periods, std::size_t n_periods, const double* thickne
     struct GroupWorkspace {
       CurveSolver solver[4];
       LockstepX4 lockstep;
-      std::vector<double> ph[4];
+      std::vector<double> ph[4], gr[4];
     };
     std::vector<GroupWorkspace> ws(n_workers);
     for (auto& w : ws)
-      for (auto& p : w.ph) p.resize(n_out * n_periods);
+      for (int l = 0; l < 4; ++l) {
+        w.ph[l].resize(n_out * n_periods);
+        if (rq.group) w.gr[l].resize(n_out * n_periods);
+      }
     parallel_for(n_groups, static_cast<long>(n_workers), [&](std::size_t g, std::size_t wk) {
       GroupWorkspace& w = ws[wk];
       CurveSolver* sv[4];
-      double* ph[4];
+      double *ph[4], *gr[4];
       unsigned on = 0;
       for (std::size_t l = 0; l < 4; ++l) {
         sv[l] = &w.solver[l];
         ph[l] = w.ph[l].data();
+        gr[l] = rq.group ? w.gr[l].data() : nullptr;
         const std::size_t mi = 4 * g + l;
         if (mi >= n_models) continue;
         const std::size_t o = mi * n_layers;
@@ -1309,7 +1411,7 @@ void compute(const double* periods, std::size_t n_periods, const double* thickne
         if (w.solver[l].lockstep_eligible()) {
           on |= 1u << l;
         } else {
-          w.solver[l].solve(omega.data(), n_periods, top, modes.data(), n_out, ph[l], nullptr);
+          w.solver[l].solve(omega.data(), n_periods, top, modes.data(), n_out, ph[l], gr[l]);
         }
       }
       if (on == 1u || on == 2u || on == 4u || on == 8u) {
@@ -1317,11 +1419,12 @@ void compute(const double* periods, std::size_t n_periods, const double* thickne
         // (and gives the same bits).
         for (std::size_t l = 0; l < 4; ++l)
           if (on >> l & 1u)
-            w.solver[l].solve(omega.data(), n_periods, top, modes.data(), n_out, ph[l], nullptr);
+            w.solver[l].solve(omega.data(), n_periods, top, modes.data(), n_out, ph[l], gr[l]);
       } else {
-        w.lockstep.solve(sv, on, omega.data(), n_periods, top, modes.data(), n_out, ph);
+        w.lockstep.solve(sv, on, omega.data(), n_periods, top, modes.data(), n_out, ph,
+                         rq.group ? gr : nullptr);
       }
-      for (std::size_t l = 0; l < 4 && 4 * g + l < n_models; ++l) store(4 * g + l, ph[l], nullptr);
+      for (std::size_t l = 0; l < 4 && 4 * g + l < n_models; ++l) store(4 * g + l, ph[l], gr[l]);
     });
     return;
   }

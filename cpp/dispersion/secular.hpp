@@ -36,7 +36,8 @@
 // * Zero-thickness layers are removed before the recursion (an exact identity), so padding a
 //   model with zero-thickness layers gives bit-identical results.
 // * secular_x4_avx2.cpp repeats layer_functions() and the Rayleigh recursion of secular() on
-//   4-lane vectors, operation for operation (batched phase velocities): change both together;
+//   4-lane vectors, operation for operation (plain, Dual<1> and Dual<2>: batched phase and group
+//   velocities): change both together;
 //   tests/test_dispersion.py::test_avx2_batches_bit_identical_to_scalar compares them bitwise.
 #pragma once
 

@@ -21,6 +21,8 @@ void secular_x4_value(const LanesX4Data&, unsigned, const double*, const double*
                       double*) {}
 void secular_x4_slope(const LanesX4Data&, unsigned, const double*, const double*, const double*,
                       double, double*, double*, double*, double*) {}
+void secular_x4_group(const LanesX4Data&, unsigned, const double*, const double*, const double*,
+                      double, double*, double*, double*, double*) {}
 #endif
 
 void LanesX4::set(const PreparedModel* const* models) {

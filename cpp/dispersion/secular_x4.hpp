@@ -4,7 +4,7 @@
 // Exactness: each lane performs exactly the floating-point operations of secular() (secular.hpp)
 // for its model, in the same order (the translation unit is compiled with -ffp-contract=off, the
 // layer functions are the same per-lane libm calls), so every lane's value is bit-identical to
-// the scalar secular<double> / secular<Dual<1>> of that model. Layers are aligned from the
+// the scalar secular<double> / secular<Dual<1>> / secular<Dual<2>> of that model. Layers are aligned from the
 // half-space upward (step k = layer n-1-k of each lane); a lane with fewer layers is masked off
 // for the steps above its top layer, and normalises where the scalar code does (every
 // kNormEvery layers counted from the half-space, and after its own top layer).
@@ -57,6 +57,13 @@ void secular_x4_value(const LanesX4Data& lanes, unsigned active, const double* s
 /// growth log-derivative, as CurveSolver::eval<1>: F, dF/ds, dL/ds and N per active lane.
 void secular_x4_slope(const LanesX4Data& lanes, unsigned active, const double* s, const double* c,
                       const double* dc_ds, double omega, double* F, double* Fs, double* Ls,
+                      double* N);
+
+/// Value and both derivatives (Dual<2>, directions (ds, dc, domega) = (1, dc_ds[l], 0) and
+/// (0, 0, 1), no growth), as CurveSolver::eval<2> (group velocity): F, dF/ds, dF/domega and N
+/// per active lane.
+void secular_x4_group(const LanesX4Data& lanes, unsigned active, const double* s, const double* c,
+                      const double* dc_ds, double omega, double* F, double* Fs, double* Fw,
                       double* N);
 
 }  // namespace geoinvert::dispersion

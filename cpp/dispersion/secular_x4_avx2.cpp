@@ -4,7 +4,9 @@
 // operations in the scalar code's order. Compiled with -mavx2 -ffp-contract=off (no FMA
 // contraction: the portable build has none either) on x86-64 GCC/Clang only (CMakeLists.txt);
 // elsewhere it is empty and secular_x4_available() is false. Called only after the run-time
-// check __builtin_cpu_supports("avx2") (secular_x4.cpp).
+// check __builtin_cpu_supports("avx2") (secular_x4.cpp). Three instantiations: plain values
+// and value + slope (Dual<1>, batched phase velocities: LockstepX4::continue_phase), and value
+// + d/ds + d/domega (Dual<2>, batched group velocities: LockstepX4::newton2).
 //
 // This file instantiates no library templates (no std::max, no containers): their out-of-line
 // copies would be compiled for AVX2 and could be merged by the linker into the portable code.
@@ -22,7 +24,7 @@ namespace {
 
 // ---------------------------------------------------------------------------------------------
 // 4-lane doubles (V) and Dual<1> numbers of them (D), with exactly the operations of Dual<1>
-// (secular.hpp) lane by lane.
+// (secular.hpp) lane by lane; D2 below likewise for Dual<2> (group velocity).
 struct V {
   __m256d x;
   V() = default;
@@ -71,12 +73,38 @@ inline D operator+(const D& a, double b) { return a + V(b); }
 inline D operator-(double a, const D& b) { return V(a) - b; }
 inline D operator-(const D& a, double b) { return a - V(b); }
 
+// Dual<2> numbers of 4-lane doubles (group velocity: d/ds and d/domega), the operations of
+// Dual<2> (secular.hpp) component by component, in its order.
+struct D2 {
+  V v, d0, d1;
+};
+inline D2 operator+(const D2& a, const D2& b) { return {a.v + b.v, a.d0 + b.d0, a.d1 + b.d1}; }
+inline D2 operator-(const D2& a, const D2& b) { return {a.v - b.v, a.d0 - b.d0, a.d1 - b.d1}; }
+inline D2 operator*(const D2& a, const D2& b) {
+  return {a.v * b.v, a.d0 * b.v + a.v * b.d0, a.d1 * b.v + a.v * b.d1};
+}
+inline D2 operator*(V a, const D2& b) { return {a * b.v, a * b.d0, a * b.d1}; }
+inline D2 operator*(const D2& b, V a) { return a * b; }
+inline D2 operator+(const D2& a, V b) { return {a.v + b, a.d0, a.d1}; }
+inline D2 operator-(V a, const D2& b) { return {a - b.v, -b.d0, -b.d1}; }
+inline D2 operator+(V b, const D2& a) { return a + b; }
+inline D2 operator-(const D2& a, V b) { return {a.v - b, a.d0, a.d1}; }
+inline D2 operator*(double a, const D2& b) { return V(a) * b; }
+inline D2 operator+(const D2& a, double b) { return a + V(b); }
+inline D2 operator-(double a, const D2& b) { return V(a) - b; }
+inline D2 operator-(const D2& a, double b) { return a - V(b); }
+
 inline V value(V x) { return x; }
 inline V value(const D& x) { return x.v; }
+inline V value(const D2& x) { return x.v; }
 inline V scale_down(V x, V f) { return x * f; }
 inline D scale_down(const D& x, V f) { return f * x; }
+inline D2 scale_down(const D2& x, V f) { return f * x; }
 inline V blend(V m, V t, V f) { return sel(m, t, f); }
 inline D blend(V m, const D& t, const D& f) { return {sel(m, t.v, f.v), sel(m, t.d, f.d)}; }
+inline D2 blend(V m, const D2& t, const D2& f) {
+  return {sel(m, t.v, f.v), sel(m, t.d0, f.d0), sel(m, t.d1, f.d1)};
+}
 
 /// 1 / (x x) as secular() forms inv_c2 and inv_w2.
 inline V inv_sq(V x) { return 1.0 / (x * x); }
@@ -85,12 +113,22 @@ inline D inv_sq(const D& x) {
   const V dr = -2.0 * r / x.v;
   return {r, dr * x.d};
 }
+inline D2 inv_sq(const D2& x) {
+  const V r = 1.0 / (x.v * x.v);
+  const V dr = -2.0 * r / x.v;
+  return {r, dr * x.d0, dr * x.d1};
+}
 /// sqrt(max(r2, 0)) as secular() forms rn.
 inline V sqrt_pos(V r2) { return vsqrt(vmax(r2, 0.0)); }
 inline D sqrt_pos(const D& r2) {
   const V v = vsqrt(vmax(r2.v, 0.0));
   const V f = sel(gt(v, 0.0), 0.5 / v, 0.0);
   return {v, f * r2.d};
+}
+inline D2 sqrt_pos(const D2& r2) {
+  const V v = vsqrt(vmax(r2.v, 0.0));
+  const V f = sel(gt(v, 0.0), 0.5 / v, 0.0);
+  return {v, f * r2.d0, f * r2.d1};
 }
 
 /// Layer functions of one step from the table filled by layer_table() (Dual: derivatives as
@@ -106,6 +144,16 @@ inline void load_layer(const double* tab, const D& z, D& C, D& S, V& q) {
   q = load(tab + 8);
   C.d = 0.5 * S.v * z.d;
   S.d = load(tab + 12) * z.d;
+}
+inline void load_layer(const double* tab, const D2& z, D2& C, D2& S, V& q) {
+  C.v = load(tab);
+  S.v = load(tab + 4);
+  q = load(tab + 8);
+  const V hs = 0.5 * S.v, Dz = load(tab + 12);
+  C.d0 = hs * z.d0;
+  C.d1 = hs * z.d1;
+  S.d0 = Dz * z.d0;
+  S.d1 = Dz * z.d1;
 }
 
 /// (C - S)/(2z) near z = 0 (secular.hpp: layer_d_series).
@@ -169,6 +217,7 @@ inline V norm_logd(const D& a, const D& b, const D& c, const D& d) {
   return sel(gt(ss, 0.0), sd / ss, 0.0);
 }
 inline V norm_logd(V, V, V, V) { return 0.0; }
+inline V norm_logd(const D2&, const D2&, const D2&, const D2&) { return 0.0; }  // (not used)
 
 /// secular() of secular.hpp, Rayleigh waves, solid models (top = 0), per lane. Returns e0; N
 /// (gnorm) and the growth log-derivative (Dual only) per lane.
@@ -206,7 +255,7 @@ T secular_rayleigh(const LanesX4Data& m, unsigned active, const T& s, const T& c
   }
   // Layer functions first (table of 32 per step: C S q D of P, then of S waves), then the
   // recursion, which recomputes the (identical) arguments for their derivatives.
-  constexpr bool kNeedD = std::is_same<T, D>::value;
+  constexpr bool kNeedD = !std::is_same<T, V>::value;
   for (std::size_t k = 0; k < k_run; ++k) {
     unsigned on = 0;
     for (int l = 0; l < 4; ++l)
@@ -336,6 +385,27 @@ void secular_x4_slope(const LanesX4Data& lanes, unsigned active, const double* s
     F[l] = f[l];
     Fs[l] = fs[l];
     Ls[l] = ls[l];
+    N[l] = n[l];
+  }
+}
+
+void secular_x4_group(const LanesX4Data& lanes, unsigned active, const double* s, const double* c,
+                      const double* dc_ds, double omega, double* F, double* Fs, double* Fw,
+                      double* N) {
+  // CurveSolver::eval<2>: S = (s, 1, 0), C = (c, dc/ds, 0), W = (omega, 0, 1).
+  const D2 S{load(s), 1.0, 0.0}, C{load(c), load(dc_ds), 0.0}, W{V(omega), 0.0, 1.0};
+  V gn, gr;
+  const D2 e0 = secular_rayleigh<D2>(lanes, active, S, C, W, gn, gr);
+  alignas(32) double f[4], fs[4], fw[4], n[4];
+  store(f, e0.v);
+  store(fs, e0.d0);
+  store(fw, e0.d1);
+  store(n, gn);
+  for (int l = 0; l < 4; ++l) {
+    if (!(active >> l & 1u)) continue;
+    F[l] = f[l];
+    Fs[l] = fs[l];
+    Fw[l] = fw[l];
     N[l] = n[l];
   }
 }
