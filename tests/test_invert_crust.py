@@ -211,3 +211,83 @@ def test_invert_dispersion_grid_reads_a_csv(phase_group_model, tmp_path):
     np.testing.assert_allclose(
         inv.mean, invert_crust(model, f, x[:, :21], group=x[:, 21:]).mean, rtol=1e-6
     )
+
+
+def test_invert_crust_marginalises_data_noise_above_the_training_noise(phase_group_model):
+    """σ below the recorded training noise changes nothing; a larger σ widens the interval."""
+    import copy
+
+    from geoinvert.invert.crust import invert_crust
+
+    model, td = phase_group_model
+    model = copy.copy(model)
+    model.extra = {**model.extra, "input_noise_relative": 0.005}
+    f = np.asarray(model.frequencies)
+    x = np.asarray(td.inputs[:6], float)
+    phase, group = x[:, :21], x[:, 21:]
+    base = invert_crust(model, f, phase, group=group)
+    within = invert_crust(
+        model, f, phase, group=group, phase_sigma=0.004 * phase, group_sigma=0.004 * group
+    )
+    np.testing.assert_array_equal(within.mean, base.mean)
+    np.testing.assert_array_equal(within.std, base.std)
+    # 3 % noise on the phase velocities of points 1 and 4 only: those get wider, the others not.
+    sp = 0.004 * phase
+    sp[[1, 4]] = 0.03 * phase[[1, 4]]
+    wide = invert_crust(model, f, phase, group=group, phase_sigma=sp, n_draws=48, seed=3)
+    # (this 2-epoch MDN barely looks at its inputs: the linear model below checks the size)
+    assert np.all(wide.std[[1, 4]] >= base.std[[1, 4]] * (1 - 1e-4))
+    np.testing.assert_allclose(wide.std[[0, 2, 3, 5]], base.std[[0, 2, 3, 5]], rtol=1e-5)
+    assert np.all(wide.q16 < wide.mean) and np.all(wide.mean < wide.q84)
+    again = invert_crust(model, f, phase, group=group, phase_sigma=sp, n_draws=48, seed=3)
+    np.testing.assert_array_equal(again.mean, wide.mean)  # seeded
+    bad = sp.copy()
+    bad[2, 7] = -1.0
+    with pytest.raises(ValueError, match=r"phase_sigma at grid point 2, frequency index 7"):
+        invert_crust(model, f, phase, group=group, phase_sigma=bad)
+    with pytest.raises(ValueError, match="phase_sigma must have the shape"):
+        invert_crust(model, f, phase, group=group, phase_sigma=sp[:, :3])
+
+
+def test_pooled_draws_of_identical_inputs_equal_one_draw(phase_group_model):
+    model, td = phase_group_model
+    x = np.asarray(td.inputs[:4], float)
+    f = np.asarray(model.frequencies)
+    one = model.predict_distribution(x, frequencies=f)
+    pooled = model.predict_distribution(np.concatenate([x, x, x]), frequencies=f, draws=3)
+    np.testing.assert_allclose(pooled["mean"], one["mean"], rtol=1e-6)
+    np.testing.assert_allclose(pooled["std"], one["std"], rtol=1e-5)
+    np.testing.assert_allclose(pooled["quantiles"], one["quantiles"], rtol=1e-5)
+    with pytest.raises(ValueError, match="draws: must be a positive divisor"):
+        model.predict_distribution(x[:3], frequencies=f, draws=2)
+
+
+def test_marginalised_spread_of_a_linear_regressor_is_the_propagated_sigma(tmp_path):
+    """y = w·(x − shift)/scale · t_scale + t_shift: the pooled std must be |w/scale|·σ·t_scale."""
+    torch = pytest.importorskip("torch")
+    from geoinvert.invert.crust import invert_crust
+    from geoinvert.nn import MLP
+    from geoinvert.train import load_model, save_model
+    from geoinvert.train.normalization import Normalization
+
+    torch.manual_seed(0)
+    net = MLP(21, 1, hidden=())  # no hidden layer: one linear map
+    norm = Normalization(np.full(21, 3.8), np.full(21, 0.1), np.array([40.0]), np.array([10.0]))
+    path = tmp_path / "linear.pt"
+    save_model(
+        path, net, normalization=norm, kind="regression", input_shape=[21], target_shape=[1],
+        frequencies=FREQ, extra={"input_noise_relative": 0.005},
+    )  # fmt: skip
+    model = load_model(path)
+    phase = np.full((2, 21), 3.8) + np.linspace(0, 0.3, 21)
+    sigma = np.full((2, 21), 0.05)
+    inv = invert_crust(model, FREQ, phase, phase_sigma=sigma, n_draws=4000, seed=1)
+    (w,) = [
+        v.numpy().reshape(-1).astype(float) for k, v in net.state_dict().items() if "weight" in k
+    ]
+    excess = np.sqrt(sigma[0] ** 2 - (0.005 * phase[0]) ** 2)
+    expected = 10.0 * np.sqrt(np.sum((w / 0.1 * excess) ** 2))
+    np.testing.assert_allclose(inv.std, expected, rtol=0.05)  # 4000 draws: ~1.1 % MC error
+    plain = invert_crust(model, FREQ, phase)
+    np.testing.assert_allclose(inv.mean, plain.mean, atol=4 * expected / np.sqrt(4000))
+    assert np.all(np.isnan(plain.std))  # a plain regressor has no spread without data noise

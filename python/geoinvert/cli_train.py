@@ -164,7 +164,9 @@ def train_crust(
         module = fit_ensemble(train, input_noise=aug, **_epochs(epochs), **kw)
     else:
         raise typer.BadParameter(f"unknown model {model!r}", param_hint="--model")
-    save_model(out, module, extra=_store_summary(data, td.attrs))
+    # The training noise is what invert_crust subtracts from an observation's sigma.
+    extra = {**_store_summary(data, td.attrs), "input_noise_relative": noise}
+    save_model(out, module, extra=extra)
     msg = f"test RMS {rms_error(module, test):.3f} km (noise-free inputs)"
     if noise > 0:  # the same relative Gaussian noise as in training, seeded
         import numpy as np

@@ -75,7 +75,7 @@ def _train(folder: str, epochs: int, sae_epochs: list[int], seed: int, gpus: int
         **train.meta(),
     )
     out["mdn_train_s"] = time.perf_counter() - start
-    save_model(folder_p / "crust_mdn.pt", mdn)
+    save_model(folder_p / "crust_mdn.pt", mdn, extra={"input_noise_relative": NOISE})
     dist = load_model(folder_p / "crust_mdn.pt").predict_distribution(
         noisy_test, frequencies=td.frequencies
     )
@@ -96,7 +96,7 @@ def _train(folder: str, epochs: int, sae_epochs: list[int], seed: int, gpus: int
         **train.meta(),
     )
     out["sae_train_s"] = time.perf_counter() - start
-    save_model(folder_p / "crust_sae.pt", sae)
+    save_model(folder_p / "crust_sae.pt", sae, extra={"input_noise_relative": NOISE})
     pred = load_model(folder_p / "crust_sae.pt").predict(noisy_test, frequencies=td.frequencies)
     out["sae_preset"] = PAPER_SELECTED_PRESET
     out["sae_rms_km"] = float(np.sqrt(np.mean((np.asarray(pred).reshape(-1) - truth) ** 2)))

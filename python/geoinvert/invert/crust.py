@@ -200,6 +200,29 @@ def _check_observed(
         )
 
 
+def _check_sigma(
+    sigma: ArrayLike | None,
+    shape: tuple[int, ...],
+    name: str,
+    lon: NDArray | None,
+    lat: NDArray | None,
+) -> NDArray | None:
+    """Uncertainties in km/s of the observations' shape: finite and non-negative."""
+    if sigma is None:
+        return None
+    s = np.asarray(sigma, float)
+    if s.shape != shape:
+        raise ValueError(f"{name} must have the shape of observed {shape}, got {s.shape}")
+    bad = ~np.isfinite(s) | (s < 0)
+    if bad.any():
+        i, j = np.argwhere(bad)[0]
+        raise ValueError(
+            f"{name} at {_point(int(i), lon, lat)}, frequency index {j} must be a finite "
+            f"non-negative standard deviation in km/s, got {s[i, j]}"
+        )
+    return s
+
+
 def _check_frequencies(f: NDArray) -> None:
     if f.ndim != 1 or f.size == 0:
         raise ValueError(f"frequencies must be a non-empty 1-D array in Hz, got shape {f.shape}")
@@ -266,6 +289,10 @@ def invert_crust(
     lon: ArrayLike | None = None,
     lat: ArrayLike | None = None,
     ood_sigma: float = 4.0,
+    phase_sigma: ArrayLike | None = None,
+    group_sigma: ArrayLike | None = None,
+    n_draws: int = 64,
+    seed: int | None = 0,
 ) -> CrustInversion:
     """Invert phase (and group) velocities for crustal thickness with a trained crust model.
 
@@ -287,6 +314,19 @@ def invert_crust(
         Coordinates in degrees, used to name grid points in error messages.
     ood_sigma : float
         Threshold (in training standard deviations) for the out-of-distribution flag.
+    phase_sigma, group_sigma : array_like, shape (n_points, n_f), optional
+        One-standard-deviation uncertainties of the observations in km/s. The network already
+        accounts for the noise it was trained with (relative ``ε``, recorded in the artefact as
+        ``extra['input_noise_relative']``; 0 when absent); where an observation's σ exceeds
+        ``ε · c``, the excess ``√(σ² − (ε c)²)`` is marginalised by Monte Carlo: ``n_draws``
+        Gaussian realisations of the inputs are inverted and their predictive distributions
+        pooled (:meth:`TrainedModel.predict_distribution` with ``draws``), so a noisier point
+        gets a wider (and honest) interval. σ below the training noise changes nothing (the
+        network cannot be more certain than its training data allowed).
+    n_draws : int
+        Realisations for that marginalisation (only used when some excess σ is positive).
+    seed : int, optional
+        Seed of those realisations (reproducible by default).
 
     Returns
     -------
@@ -322,6 +362,8 @@ def invert_crust(
         _check_observed(g, f, name="group", what="group", lon=lon_a, lat=lat_a)
         if g.shape != x.shape:
             raise ValueError(f"group must have the shape of observed {x.shape}, got {g.shape}")
+    sp = _check_sigma(phase_sigma, x.shape, "phase_sigma", lon_a, lat_a)
+    sg = _check_sigma(group_sigma, x.shape, "group_sigma", lon_a, lat_a)
     order = _match_model_frequencies(model, f)
     f, x = f[order], x[:, order]
     if _uses_group(model, f.size):
@@ -331,16 +373,36 @@ def invert_crust(
                 "frequencies; pass group= (km/s)"
             )
         inputs = np.concatenate([x, g[:, order]], axis=1)
+        sigma = np.concatenate(
+            [
+                np.zeros_like(x) if sp is None else sp[:, order],
+                np.zeros_like(x) if sg is None else sg[:, order],
+            ],
+            axis=1,
+        )
     else:
         if g is not None:
             log.warning("group: the model uses phase velocities only; group velocities ignored")
         inputs = x
+        sigma = np.zeros_like(x) if sp is None else sp[:, order]
     norm = model.normalization
     shift = np.asarray(norm.input_shift, float).reshape(1, -1)
     scale = np.asarray(norm.input_scale, float).reshape(1, -1)
     z = (inputs - shift) / scale
     max_abs_z = np.max(np.abs(z), axis=1)
-    out = model.predict_distribution(inputs, frequencies=f)
+    eps = float(getattr(model, "extra", {}).get("input_noise_relative", 0.0) or 0.0)
+    excess = np.sqrt(np.clip(sigma**2 - (eps * inputs) ** 2, 0.0, None))
+    if excess.any():
+        if n_draws < 2:
+            raise ValueError(f"n_draws must be >= 2 to marginalise the data noise, got {n_draws}")
+        rng = np.random.default_rng(seed)
+        noisy = inputs[None] + excess[None] * rng.standard_normal((n_draws, *inputs.shape))
+        noisy = np.clip(noisy, 1e-3, None)  # a 1-sigma-huge point must not go negative
+        out = model.predict_distribution(
+            noisy.reshape(-1, inputs.shape[1]), frequencies=f, draws=n_draws
+        )
+    else:
+        out = model.predict_distribution(inputs, frequencies=f)
     mean = np.asarray(out["mean"], float).reshape(-1)
     std = np.asarray(out.get("std", np.full_like(mean, np.nan)), float).reshape(-1)
     if "quantiles" in out:
@@ -351,12 +413,14 @@ def invert_crust(
     return CrustInversion(mean, std, q16, q84, max_abs_z > ood_sigma, max_abs_z)
 
 
-def invert_dispersion_grid(model: Any, grid: Any, *, ood_sigma: float = 4.0) -> CrustInversion:
+def invert_dispersion_grid(
+    model: Any, grid: Any, *, ood_sigma: float = 4.0, **kw: Any
+) -> CrustInversion:
     """:func:`invert_crust` of a :class:`geoinvert.io.DispersionGrid` (errors name lon/lat).
 
-    The grid's group velocities are passed when it has them; its uncertainties are not used by
-    the network (they are noise levels of the data, see :func:`mc_invert_point` for a method
-    that uses them).
+    The grid's group velocities are passed when it has them, and its uncertainties
+    (``phase_sigma``, ``group_sigma``) are marginalised where they exceed the network's training
+    noise (see :func:`invert_crust`).
     """
     return invert_crust(
         model,
@@ -366,6 +430,9 @@ def invert_dispersion_grid(model: Any, grid: Any, *, ood_sigma: float = 4.0) -> 
         lon=grid.lon,
         lat=grid.lat,
         ood_sigma=ood_sigma,
+        phase_sigma=grid.phase_sigma,
+        group_sigma=grid.group_sigma,
+        **kw,
     )
 
 

@@ -22,6 +22,7 @@ model was trained on (``ValueError`` naming the argument and the first offending
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -236,32 +237,71 @@ class TrainedModel:
         periods: Any = None,
         quantiles: Sequence[float] = (0.16, 0.5, 0.84),
         batch_size: int = 8192,
+        draws: int = 1,
     ) -> dict[str, np.ndarray]:
         """Predictions with their uncertainty, in physical units.
+
+        Parameters
+        ----------
+        inputs
+            Shape (n, *input_shape) (physical units), or (draws · n, *input_shape) with
+            ``draws`` > 1: ``draws`` realisations of the same n inputs, draw-major.
+        frequencies, periods
+            The input axis (Hz or s), as in :meth:`predict`.
+        quantiles
+            Probabilities of the MDN quantiles.
+        batch_size
+            Inputs per network call.
+        draws
+            Number of input realisations to pool (Monte Carlo marginalisation over input noise):
+            the predictive distribution of each of the n inputs becomes the equal-weight mixture
+            of its ``draws`` predictive distributions (an MDN's mixtures are concatenated, so
+            mean, std and quantiles are those of the pooled mixture; a regressor's ``std`` is
+            √(mean of its variances + variance of its means)).
 
         Returns
         -------
         dict
-            ``regression``: ``mean`` (n, *target) and, for a deep ensemble, ``std``;
-            ``mdn``: ``mean``, ``std`` (n,), ``quantiles`` (n, m) at ``q``;
+            ``regression``: ``mean`` (n, *target) and, for a deep ensemble or ``draws`` > 1,
+            ``std``; ``mdn``: ``mean``, ``std`` (n,), ``quantiles`` (n, m) at ``q``;
             ``classifier``: ``probability`` (n,) of X present and, with a depth head, ``depth``
             (n,) in km.
         """
         self._check_axis(frequencies, periods)
         x = self._check_inputs(inputs)
+        if draws < 1 or x.shape[0] % draws:
+            raise ValueError(
+                f"draws: must be a positive divisor of the number of inputs ({x.shape[0]}), "
+                f"got {draws}"
+            )
+        if draws > 1 and self.kind == "classifier":
+            raise ValueError("draws: pooling over input draws is for regression and MDN models")
         t_shift = torch.as_tensor(self.normalization.target_shift)
         t_scale = torch.as_tensor(self.normalization.target_scale)
         out = self._forward(x, batch_size)
-        n = x.shape[0]
+        n = x.shape[0] // draws
         if self.kind == "regression":
             mean, std = out if isinstance(out, tuple) else (out, None)
-            res = {"mean": (mean.reshape(n, *self.target_shape) * t_scale + t_shift).numpy()}
-            if std is not None:
-                res["std"] = (std.reshape(n, *self.target_shape) * t_scale).numpy()
+            mean = mean.reshape(draws, n, *self.target_shape).double()
+            var = (
+                torch.zeros_like(mean)
+                if std is None
+                else std.reshape(draws, n, *self.target_shape).double() ** 2
+            )
+            scale = t_scale.double()
+            res = {"mean": (mean.mean(0) * scale + t_shift.double()).float().numpy()}
+            if std is not None or draws > 1:
+                pooled = var.mean(0) + mean.var(0, unbiased=False)
+                res["std"] = (pooled.sqrt() * scale).float().numpy()
             return res
         if self.kind == "mdn":
             s0 = float(t_scale.reshape(-1)[0])
             m0 = float(t_shift.reshape(-1)[0])
+            if draws > 1:
+                # (draws·n, K) -> (n, draws·K), each draw's weights divided by draws.
+                log_pi, mu, sg = (o.reshape(draws, n, -1).permute(1, 0, 2).reshape(n, -1)
+                                  for o in out)  # fmt: skip
+                out = (log_pi - math.log(draws), mu, sg)
             mean, std = mixture_mean_std(out)
             q = mixture_quantiles(tuple(o.double() for o in out), list(quantiles))
             return {
