@@ -280,6 +280,12 @@ class TrainedModel:
         t_scale = torch.as_tensor(self.normalization.target_scale)
         out = self._forward(x, batch_size)
         n = x.shape[0] // draws
+        if self.kind == "regression" and draws == 1:
+            mean, std = out if isinstance(out, tuple) else (out, None)
+            res = {"mean": (mean.reshape(n, *self.target_shape) * t_scale + t_shift).numpy()}
+            if std is not None:
+                res["std"] = (std.reshape(n, *self.target_shape) * t_scale).numpy()
+            return res
         if self.kind == "regression":
             mean, std = out if isinstance(out, tuple) else (out, None)
             mean = mean.reshape(draws, n, *self.target_shape).double()
@@ -290,9 +296,8 @@ class TrainedModel:
             )
             scale = t_scale.double()
             res = {"mean": (mean.mean(0) * scale + t_shift.double()).float().numpy()}
-            if std is not None or draws > 1:
-                pooled = var.mean(0) + mean.var(0, unbiased=False)
-                res["std"] = (pooled.sqrt() * scale).float().numpy()
+            pooled = var.mean(0) + mean.var(0, unbiased=False)
+            res["std"] = (pooled.sqrt() * scale).float().numpy()
             return res
         if self.kind == "mdn":
             s0 = float(t_scale.reshape(-1)[0])
