@@ -357,14 +357,7 @@ def _paralana_geometry() -> tuple[np.ndarray, np.ndarray]:
 def _paralana(
     folder: str, iterations: int, stride: int, n_frequencies: int, seed: int
 ) -> dict[str, Any]:
-    from ..invert.mt import (
-        interpolate_to_grid,
-        invert_mt_nlcg,
-        invert_mt_unet,
-        profile_from_edi,
-        section_from_result,
-    )
-    from ..mt import Forward2D, build_mesh
+    from ..invert.mt import invert_profile_nlcg, invert_profile_unet, profile_from_edi
     from ..train import load_model
     from .mt_figures import paralana_figures
 
@@ -373,50 +366,20 @@ def _paralana(
         return {"skipped": "Paralana EDI folder not found (set GEOINVERT_PARALANA)"}
     folder_p = Path(folder)
     prof = profile_from_edi(src)
-    sl = slice(None, None, stride)
-    f = prof.frequencies[sl]
-    obs = prof.observed()[:, sl]
-    w = prof.weights(FIELD_ERROR_FLOOR)[:, sl]
-    xe, ze = _paralana_geometry()
-    mesh = build_mesh(
-        xe, ze, f, min_resistivity=1.0, cells_per_skin_depth=4, growth=1.3, z_subdivide=1
-    )
-    fwd = Forward2D(mesh, prof.stations, f)
-    m0 = np.full(mesh.model_shape, float(np.median(prof.data[[0, 2]])))
-    res = invert_mt_nlcg(
-        fwd, obs, w, m0, lam=LAM, alpha_z=ALPHA_Z, max_iterations=iterations, progress=True
-    )
-    nlcg_pred = section_from_result(res.response)
+    res, nlcg_pred, xe, ze = invert_profile_nlcg(
+        prof, iterations=iterations, stride=stride, error_floor=FIELD_ERROR_FLOOR, lam=LAM,
+        alpha_z=ALPHA_Z, geometry=_paralana_geometry(), progress=True,
+    )  # fmt: skip
+    f = prof.frequencies[::stride]
 
-    # U-Net: data interpolated onto its training grid (profile centred at 300 km).
+    # U-Net: data interpolated onto its training grid (profile centred at 300 km), and its
+    # data fit: the 600 km U-Net section forward-modelled at the real site positions.
     task = _task(n_frequencies)
     prior = task.prior
-    grid = interpolate_to_grid(
-        prof.data, prof.stations, prof.frequencies, prior.x_centres, task.frequencies,
-        valid=prof.usable(),
-    )  # fmt: skip
-    model = load_model(folder_p / "mt_unet.pt")
-    start = time.perf_counter()
-    unet = invert_mt_unet(model, grid.data, task.frequencies)
-    unet_s = time.perf_counter() - start
-    # Its data fit: forward the 600 km U-Net section at the real site positions.
-    fine = Forward2D(
-        build_mesh(
-            np.linspace(0, prior.width, prior.nx + 1),
-            np.linspace(0, prior.depth, prior.nz + 1),
-            f,
-            min_resistivity=1.0,
-        ),
-        prof.stations + grid.offset,
-        f,
+    un = invert_profile_unet(
+        load_model(folder_p / "mt_unet.pt"), prof, error_floor=FIELD_ERROR_FLOOR, stride=stride
     )
-    unet_pred = section_from_result(fine.run(10.0**unet))
-    wsec = np.stack([w[0, ..., 0], w[0, ..., 1], w[1, ..., 0], w[1, ..., 1]])
-    osec = prof.data[:, sl]
-    n = np.count_nonzero(wsec)
-
-    def rms(pred: np.ndarray) -> float:
-        return float(np.sqrt(np.sum(wsec * (pred - osec) ** 2) / n))
+    unet, grid, unet_pred, wsec, osec = un.section, un.grid, un.predicted, un.weights, un.observed
 
     np.savez_compressed(
         folder_p / "mt_paralana.npz",
@@ -446,14 +409,14 @@ def _paralana(
         "n_frequencies_used": int(f.size),
         "frequency_range_hz": [float(f[0]), float(f[-1])],
         "error_floor": FIELD_ERROR_FLOOR,
-        "masked_data": int(np.count_nonzero(~prof.usable()[:, sl])),
-        "model_shape": list(mesh.model_shape),
+        "masked_data": int(np.count_nonzero(~prof.usable()[:, ::stride])),
+        "model_shape": list(np.shape(res.model)),
         "nlcg_rms": res.rms,
         "nlcg_final_rms": res.rms[-1],
         "nlcg_s": res.wall_time,
         "nlcg_message": res.message,
-        "unet_rms": rms(unet_pred),
-        "unet_s": unet_s,
+        "unet_rms": un.rms,
+        "unet_s": un.seconds,
         "start_rms": res.rms[0],
         "grid_fraction_interpolated": grid.fraction_interpolated,
         "grid_stations_inside": int(grid.station_inside.sum()),

@@ -198,12 +198,9 @@ def _stations(folder: str, n_stations: int, seed: int) -> dict:
 
 
 def _oplo(folder: str, seed: int) -> dict:
-    from ..invert.rf_stacking import depth_stack
-    from ..invert.xdisc import DEPTH_GRID, classify_station, moveout_stack
+    from ..invert.xdisc import station_report
     from ..io import read_rf_h5
-    from ..plot import plot_rf_stack
     from ..train import load_model
-    from .figures import _plt
     from .shared_data import find_shared
 
     path = find_shared("rf", "oplo", "rfstreams_Moho.h5")
@@ -213,34 +210,12 @@ def _oplo(folder: str, seed: int) -> dict:
             "reason": "shared/data/rf/oplo not found (GEOINVERT_SHARED_DATA)",
         }
     rf = read_rf_h5(path)
-    task = _task()
-    ref = _reference()
-    model = load_model(Path(folder) / "rf_cnn.pt")
-    times = _model_times(task)
-    res = classify_station(model, rf, reference=ref, model_times=times, seed=seed)
-    stack = moveout_stack(rf.data, rf.times, rf.slowness, ref)
-    mig = depth_stack(rf.data, rf.times, rf.slowness, DEPTH_GRID, *ref)
-    count = np.isfinite(mig).sum(axis=0)
-    migrated = np.where(count > 0, np.nansum(mig, axis=0) / np.maximum(count, 1), np.nan)
-    fig = plot_rf_stack(
-        rf.times, stack, DEPTH_GRID, migrated, model_end=float(times[-1]),
-        detection=res.baseline, out=Path(folder) / "rf_oplo.png",
+    report = station_report(
+        load_model(Path(folder) / "rf_cnn.pt"), rf, _reference(),
+        model_times=_model_times(_task()), seed=seed, figure=Path(folder) / "rf_oplo.png",
         title=f"NL.OPLO: moveout-corrected stack of {rf.n_traces} RFs (AK135 migration)",
     )  # fmt: skip
-    _plt().close(fig)
-    b = res.baseline
-    max_depth = float(DEPTH_GRID[np.isfinite(migrated)].max())
-    return {
-        "available": True,
-        "n_traces": rf.n_traces,
-        "cnn_probability": res.probability,
-        "cnn_depth_km": res.depth,
-        "zero_filled_fraction": res.filled_fraction,
-        "stacking_detected": b.detected,
-        "stacking_depth_km": b.depth,
-        "stacking_p_value": b.p_value,
-        "max_migrated_depth_km": max_depth,
-    }
+    return {"available": True, **report}
 
 
 def run_rf(

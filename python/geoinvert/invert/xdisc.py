@@ -19,7 +19,13 @@ from numpy.typing import ArrayLike, NDArray
 
 from .rf_stacking import StackDetection, depth_stack, detect_in_window, ps_delay
 
-__all__ = ["StationResult", "classify_station", "moveout_stack", "resample_trace"]
+__all__ = [
+    "StationResult",
+    "classify_station",
+    "moveout_stack",
+    "resample_trace",
+    "station_report",
+]
 
 DEPTH_GRID = np.arange(0.0, 600.0, 1.0)
 
@@ -231,3 +237,70 @@ def classify_station(
     migrated = depth_stack(tr, t, slowness, DEPTH_GRID, thick, vp, vs)
     base = detect_in_window(migrated, DEPTH_GRID, n_bootstrap=n_bootstrap, seed=seed)
     return StationResult(prob, depth, base, float(filled.mean()))
+
+
+def station_report(
+    model: Any,
+    rf: Any,
+    reference: tuple[ArrayLike, ArrayLike, ArrayLike],
+    *,
+    model_times: ArrayLike | None = None,
+    seed: int | None = 0,
+    figure: str | Path | None = None,
+    title: str | None = None,
+) -> dict[str, Any]:
+    """Classify one station, stack and migrate its traces, and (optionally) plot the stack.
+
+    Parameters
+    ----------
+    model : geoinvert.train.TrainedModel
+        RF classifier artefact.
+    rf : geoinvert.io.ReceiverFunctions
+        The station's radial receiver functions (times in s after P, slowness in s/km).
+    reference : (thickness, vp, vs)
+        Reference model for moveout and migration (km, km/s).
+    model_times : array_like, optional
+        The classifier's input time axis (s after P); default: the artefact's.
+    seed : int, optional
+        Seed of the stacking baseline's randomisation test.
+    figure : str or Path, optional
+        Write the stack in time and migrated to depth as a PNG here.
+    title : str, optional
+        Figure title.
+
+    Returns
+    -------
+    dict
+        ``n_traces``, ``cnn_probability``, ``cnn_depth_km``, ``zero_filled_fraction``,
+        ``stacking_detected``, ``stacking_depth_km`` (km), ``stacking_p_value`` and
+        ``max_migrated_depth_km`` (deepest depth the traces reach).
+    """
+    res = classify_station(model, rf, reference=reference, model_times=model_times, seed=seed)
+    migrated_all = depth_stack(rf.data, rf.times, rf.slowness, DEPTH_GRID, *reference)
+    count = np.isfinite(migrated_all).sum(axis=0)
+    migrated = np.where(count > 0, np.nansum(migrated_all, axis=0) / np.maximum(count, 1), np.nan)
+    if figure is not None:
+        from ..plot import plot_rf_stack
+
+        stack = moveout_stack(rf.data, rf.times, rf.slowness, reference)
+        end = _model_time_axis(model, model_times)[-1]
+        fig = plot_rf_stack(
+            rf.times, stack, DEPTH_GRID, migrated, model_end=float(end),
+            detection=res.baseline, out=figure,
+            title=title or f"moveout-corrected stack of {rf.n_traces} RFs",
+        )  # fmt: skip
+        import matplotlib.pyplot as plt
+
+        plt.close(fig)
+    b = res.baseline
+    reached = DEPTH_GRID[np.isfinite(migrated)]
+    return {
+        "n_traces": int(rf.n_traces),
+        "cnn_probability": res.probability,
+        "cnn_depth_km": res.depth,
+        "zero_filled_fraction": res.filled_fraction,
+        "stacking_detected": bool(b.detected),
+        "stacking_depth_km": float(b.depth),
+        "stacking_p_value": float(b.p_value),
+        "max_migrated_depth_km": float(reached.max()) if reached.size else float("nan"),
+    }
