@@ -8,6 +8,7 @@ import typer
 from .cli_data import generate, inspect, plot_prior_cmd
 from .cli_demo import demo
 from .cli_forward import dispersion, rf_synthesize
+from .cli_invert import invert_app
 from .cli_train import train_app
 
 __all__ = ["app"]
@@ -43,6 +44,7 @@ app.command("rf")(rf_synthesize)
 app.command()(dispersion)
 app.command()(demo)
 app.add_typer(train_app, name="train")
+app.add_typer(invert_app, name="invert")
 
 
 def main() -> None:  # pragma: no cover - entry point

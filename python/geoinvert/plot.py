@@ -13,6 +13,7 @@ import numpy as np
 __all__ = [
     "MT_CMAP",
     "cell_edges",
+    "plot_phase_error",
     "plot_prior",
     "plot_resistivity_section",
     "plot_rf_stack",
@@ -327,4 +328,45 @@ def plot_rf_stack(
     fig.tight_layout()
     if out is not None:
         fig.savefig(out, dpi=110)
+    return fig
+
+
+def plot_phase_error(
+    lon: Any,
+    lat: Any,
+    relative_error: Any,
+    *,
+    title: str = "relative phase-velocity error of the predicted structure (Eq. 4)",
+    out: str | Path | None = None,
+) -> Any:
+    """Map of the RMS over frequency of Eq. 4's relative error per point, and its histogram.
+
+    Parameters
+    ----------
+    lon, lat : array_like, shape (n,)
+        Points in degrees.
+    relative_error : array_like, shape (n, n_f)
+        (c_predicted − c_observed) / c_observed per point and frequency (dimensionless).
+    title : str
+        Figure title.
+    out : str or Path, optional
+        Write a PNG here.
+    """
+    e = np.asarray(relative_error, float)
+    rms = 100 * np.sqrt(np.nanmean(e**2, axis=1))
+    fig, axes = _figure(1, 2, (11, 4.2))
+    ax = axes[0, 0]
+    sc = ax.scatter(np.asarray(lon), np.asarray(lat), c=rms, cmap="magma_r", marker="s", s=40)
+    fig.colorbar(sc, ax=ax, shrink=0.8, label="RMS over frequency (%)")
+    ax.set_xlabel("longitude (°E)")
+    ax.set_ylabel("latitude (°N)")
+    ax.set_aspect("equal")
+    ax = axes[0, 1]
+    ax.hist(100 * e[np.isfinite(e)].ravel(), bins=40, color="0.4")
+    ax.set_xlabel("relative phase-velocity error (%)")
+    ax.set_ylabel("count (points × frequencies)")
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    if out is not None:
+        fig.savefig(out, dpi=120)
     return fig

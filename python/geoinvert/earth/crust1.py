@@ -19,7 +19,7 @@ from importlib import resources
 from pathlib import Path
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from .layered import LayeredModel
 
@@ -28,6 +28,7 @@ __all__ = [
     "Crust1Region",
     "extract_region",
     "load_region",
+    "nearest_cells",
     "read_crust1",
     "write_region",
 ]
@@ -211,3 +212,40 @@ def load_region() -> Crust1Region:
     return Crust1Region(
         table[:, 0], table[:, 1], table[:, 2:11], table[:, 11:20], table[:, 20:29], table[:, 29:38]
     )
+
+
+def nearest_cells(
+    region: Crust1Region, lon: ArrayLike, lat: ArrayLike, *, max_distance: float = 0.75
+) -> tuple[Crust1Region, NDArray[np.bool_]]:
+    """The CRUST1.0 cell nearest to each point (lon/lat degrees), and which points have one.
+
+    Parameters
+    ----------
+    region : Crust1Region
+        Cells to choose from (the packaged region, or the global model of :func:`read_crust1`).
+    lon, lat : array_like, shape (n,)
+        Points in degrees east / north.
+    max_distance : float
+        A point farther than this (degrees, in lon·cos(lat), lat) from every cell centre has no
+        cell (CRUST1.0 cells are 1° × 1°, so 0.75 only accepts points inside or at the edge of a
+        cell).
+
+    Returns
+    -------
+    (Crust1Region, ndarray of bool)
+        One cell per point (for points without one, the nearest cell anyway, to keep shapes),
+        and the mask of points within ``max_distance``.
+    """
+    lo = np.asarray(lon, float).reshape(-1)
+    la = np.asarray(lat, float).reshape(-1)
+    if lo.shape != la.shape:
+        raise ValueError(f"lon, lat: need the same length, got {lo.size} and {la.size}")
+    dlon = (lo[:, None] - region.lon[None, :] + 180.0) % 360.0 - 180.0
+    d = np.hypot(dlon * np.cos(np.radians(la[:, None])), la[:, None] - region.lat[None, :])
+    idx = np.argmin(d, axis=1)
+    found = d[np.arange(lo.size), idx] <= max_distance
+    sub = Crust1Region(
+        region.lon[idx], region.lat[idx], region.top[idx], region.vp[idx], region.vs[idx],
+        region.rho[idx],
+    )  # fmt: skip
+    return sub, found

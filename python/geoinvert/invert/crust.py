@@ -32,6 +32,7 @@ __all__ = [
     "crust1_phase_velocities",
     "invert_crust",
     "invert_dispersion_grid",
+    "prem_crust_phase_velocities",
     "prem_mantle",
     "relative_phase_error",
 ]
@@ -137,6 +138,62 @@ def crust1_phase_velocities(
     if noise > 0:
         c = c * (1.0 + noise * np.random.default_rng(seed).standard_normal(c.shape))
     return c
+
+
+#: PREM's crust (Dziewonski & Anderson 1981): upper 0-15 km and lower 15-24.4 km layers.
+PREM_CRUST = {"fraction_upper": 15.0 / 24.4, "vp": (5.8, 6.8), "vs": (3.2, 3.9), "rho": (2.6, 2.9)}
+
+
+def prem_crust_phase_velocities(
+    moho: ArrayLike,
+    frequencies: ArrayLike,
+    *,
+    prior: CrustPrior | None = None,
+    n_threads: int | None = None,
+) -> NDArray[np.float64]:
+    """Rayleigh phase velocities of PREM's two-layer crust stretched to each Moho depth.
+
+    The "predicted structure" of Eq. 4 where no reference crust (CRUST1.0) covers a point: the
+    network predicts only the Moho depth, so the crustal velocities are PREM's, the upper/lower
+    crust boundary at PREM's relative depth, over the PREM mantle of :func:`prem_mantle`.
+
+    Parameters
+    ----------
+    moho : array_like, shape (n,)
+        Moho depths in km (positive).
+    frequencies : array_like, shape (n_f,)
+        Frequencies in Hz.
+    prior : CrustPrior, optional
+        Mantle discretisation.
+    n_threads : int, optional
+        Threads of the dispersion kernel.
+
+    Returns
+    -------
+    ndarray, shape (n, n_f)
+        Fundamental-mode phase velocity in km/s, with earth flattening.
+    """
+    from ..dispersion import phase_velocity
+    from ..earth.layered import stack_models
+
+    depths = np.asarray(moho, float).reshape(-1)
+    models = []
+    for i, h in enumerate(depths):
+        if not (np.isfinite(h) and h > 0):
+            raise ValueError(f"moho[{i}] must be a positive depth in km, got {h}")
+        mantle = prem_mantle(float(h), prior)
+        upper = PREM_CRUST["fraction_upper"] * h
+        models.append(
+            LayeredModel(
+                np.concatenate([[upper, h - upper], mantle.thickness]),
+                np.concatenate([PREM_CRUST["vp"], mantle.vp]),
+                np.concatenate([PREM_CRUST["vs"], mantle.vs]),
+                np.concatenate([PREM_CRUST["rho"], mantle.rho]),
+            )
+        )
+    t, vp, vs, rho = stack_models(models)
+    f = np.asarray(frequencies, float)
+    return phase_velocity(1.0 / f, t, vp, vs, rho, spherical=True, n_threads=n_threads)
 
 
 @dataclass(frozen=True)
