@@ -291,3 +291,49 @@ def test_marginalised_spread_of_a_linear_regressor_is_the_propagated_sigma(tmp_p
     plain = invert_crust(model, FREQ, phase)
     np.testing.assert_allclose(inv.mean, plain.mean, atol=4 * expected / np.sqrt(4000))
     assert np.all(np.isnan(plain.std))  # a plain regressor has no spread without data noise
+
+
+def test_full_prior_mc_models_reproduce_the_training_prior_draws():
+    """Every sample_crust draw (1-3 layers, density perturbation) maps to the same model."""
+    from geoinvert.invert.crust import mc_bounds_full, mc_models_full, mc_parameters_full
+
+    prior = CrustPrior()
+    s = sample_crust(np.random.default_rng(4), 60, prior)
+    col = {n: s.params[:, s.param_names.index(n)] for n in s.param_names}
+    n = col["n_crust_layers"].astype(int)
+    assert set(n) == {1, 2, 3}
+    h = np.column_stack([col[f"crust_h{i}"] for i in range(3)]) / col["moho_depth"][:, None]
+    q0 = np.where(n == 3, 1 - (1 - h[:, 0]) ** 2, np.where(n == 2, h[:, 0], 0.5))
+    q1 = np.where(n == 3, h[:, 1] / np.maximum(1 - h[:, 0], 1e-300), 0.5)
+    theta = np.column_stack(
+        [col["moho_depth"], n + 0.5, q0, q1]
+        + [col[f"crust_{w}{i}"] for w in ("vs", "vpvs", "drho") for i in range(3)]
+        + [col[f"mantle_dlnvs{i}"] for i in range(3)]
+    )
+    assert theta.shape[1] == len(mc_parameters_full(prior)) == 16
+    lo, hi = mc_bounds_full(prior)
+    assert np.all(theta >= lo) and np.all(theta <= hi)
+    periods = 1 / FREQ
+    ours = phase_velocity(periods, *mc_models_full(theta, prior), spherical=True)
+    theirs = phase_velocity(periods, s.thickness, s.vp, s.vs, s.rho, spherical=True)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-9)
+
+
+def test_full_prior_box_draws_follow_the_prior_layer_statistics():
+    """Uniform draws in the box give the sampler's layer-count and thickness statistics."""
+    from geoinvert.invert.crust import mc_bounds_full, mc_models_full
+
+    lo, hi = mc_bounds_full()
+    rng = np.random.default_rng(0)
+    theta = lo + rng.random((30000, lo.size)) * (hi - lo)
+    thick = mc_models_full(theta)[0][:, :3] / theta[:, :1]
+    used = (thick > 0).sum(axis=1)
+    np.testing.assert_allclose(np.bincount(used)[1:] / used.size, [1 / 3] * 3, atol=0.015)
+    three = thick[used == 3]
+    ref = sample_crust(np.random.default_rng(1), 30000)
+    rp = ref.params[:, ref.param_names.index("n_crust_layers")] == 3
+    ref_h = ref.params[rp][:, [ref.param_names.index(f"crust_h{i}") for i in range(3)]]
+    ref_h /= ref.params[rp][:, [ref.param_names.index("moho_depth")]]
+    # Dirichlet(1, 1, 1): each fraction has mean 1/3 and variance 1/18, in both constructions.
+    np.testing.assert_allclose(three.mean(axis=0), ref_h.mean(axis=0), atol=0.01)
+    np.testing.assert_allclose(three.var(axis=0), [1 / 18] * 3, atol=0.004)

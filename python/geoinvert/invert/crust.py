@@ -590,6 +590,103 @@ def mc_models(theta: NDArray, prior: CrustPrior | None = None) -> tuple[NDArray,
     return thick, vp, vs, rho
 
 
+#: Parameters of the full-prior Monte Carlo (``parameterisation="full"``), 16 for the default
+#: prior: Moho depth (km); the layer count as a continuous u in [n_min, n_max + 1) (n = ⌊u⌋);
+#: two stick-breaking fractions q of the layer thicknesses; per crustal slot a raw Vs (sorted
+#: over the used layers, as the sampler does), Vp/Vs and relative density perturbation; the
+#: mantle zones' Vs perturbations.
+def mc_parameters_full(prior: CrustPrior | None = None) -> tuple[str, ...]:
+    """Names of the full-prior Monte Carlo parameters (see :func:`mc_models_full`)."""
+    p = prior or CrustPrior()
+    k = p.max_crust_layers
+    names = ["moho_depth", "n_crust_u"] + [f"q{i}" for i in range(k - 1)]
+    for what in ("vs", "vpvs", "drho"):
+        names += [f"crust_{what}{i}" for i in range(k)]
+    return tuple(names + [f"mantle_dlnvs{i}" for i in range(len(p.mantle_zones))])
+
+
+def mc_bounds_full(prior: CrustPrior | None = None) -> tuple[NDArray, NDArray]:
+    """Box bounds of :func:`mc_parameters_full`: a uniform box that maps onto the training prior.
+
+    Uniform u gives the prior's integer-uniform layer count; uniform stick-breaking fractions
+    give thicknesses uniform on the simplex (the sampler's normalised exponentials); raw
+    uniform Vs values sorted over the used layers have the sampler's order-statistic density.
+    So a flat prior in this box *is* :func:`geoinvert.earth.priors.sample_crust`'s prior.
+    """
+    p = prior or CrustPrior()
+    if p.crust_model != "random":
+        raise ValueError("prior: the full-prior Monte Carlo needs crust_model='random'")
+    k = p.max_crust_layers
+    lo = [p.moho_depth[0], p.n_crust_layers[0]] + [0.0] * (k - 1)
+    hi = [p.moho_depth[1], p.n_crust_layers[1] + 1.0] + [1.0] * (k - 1)
+    for rng_ in (p.crust_vs, p.crust_vpvs, p.crust_drho):
+        lo += [rng_[0]] * k
+        hi += [rng_[1]] * k
+    lo += [p.mantle_dlnvs[0]] * len(p.mantle_zones)
+    hi += [p.mantle_dlnvs[1]] * len(p.mantle_zones)
+    return np.array(lo), np.array(hi)
+
+
+def _stick_breaking(q: NDArray, n: NDArray, k: int) -> NDArray:
+    """Weights (m, k) uniform on the (n−1)-simplex from uniform q (m, k−1); zero past n."""
+    w = np.zeros((q.shape[0], k))
+    rest = np.ones(q.shape[0])
+    for i in range(k):
+        left = n - i  # layers still to place, including this one
+        last = left <= 1
+        # Beta(1, left − 1) by inversion: 1 − (1 − q)^(1/(left − 1)); the last takes the rest.
+        with np.errstate(divide="ignore", invalid="ignore"):
+            frac = 1.0 - (1.0 - q[:, min(i, k - 2)]) ** (1.0 / np.maximum(left - 1, 1))
+        take = np.where(last, 1.0, frac) * rest
+        w[:, i] = np.where(left >= 1, take, 0.0)
+        rest = rest - w[:, i]
+    return w
+
+
+def mc_models_full(theta: NDArray, prior: CrustPrior | None = None) -> tuple[NDArray, ...]:
+    """Layered models (km, km/s, g/cm³) of full-prior Monte Carlo vectors, vectorised.
+
+    The same construction as :func:`geoinvert.earth.priors.sample_crust` (layer count, simplex
+    thicknesses, sorted Vs, per-slot Vp/Vs and density perturbation of the Brocher density,
+    PREM mantle at the prior's nodes with zone perturbations); unused slots and mantle layers
+    above the Moho get zero thickness (no effect on the dispersion).
+    """
+    from ..earth.priors import brocher_density
+
+    p = prior or CrustPrior()
+    k = p.max_crust_layers
+    th = np.atleast_2d(np.asarray(theta, float))
+    moho = th[:, 0]
+    n = np.clip(np.floor(th[:, 1]).astype(int), p.n_crust_layers[0], p.n_crust_layers[1])
+    q = th[:, 2 : 1 + k]
+    vs_raw, vpvs, drho = (th[:, 1 + k + j * k : 1 + k + (j + 1) * k] for j in range(3))
+    used = np.arange(k)[None, :] < n[:, None]
+    vs_c = np.sort(np.where(used, vs_raw, np.inf), axis=1)
+    vs_c = np.where(used, vs_c, vs_raw)
+    vp_c = vs_c * vpvs
+    rho_c = brocher_density(vp_c) * (1.0 + drho)
+    h = moho[:, None] * _stick_breaking(q, n, k)
+    dlnvs = th[:, 1 + 4 * k :]
+    nodes = np.asarray(p.mantle_nodes)
+    zones = np.asarray(p.mantle_zones)
+    top = np.maximum(np.concatenate([[0.0], nodes[:-1]])[None, :], moho[:, None])
+    bot = np.broadcast_to(nodes[None, :], top.shape)
+    h_m = np.maximum(bot - top, 0.0)
+    mid = np.clip(0.5 * (top + bot), 24.4, None)
+    mid = np.where(h_m > 0, mid, np.clip(bot, 24.4, None))
+    vp_m, vs_m, rho_m = prem_isotropic(mid)
+    zone = np.searchsorted(zones, 0.5 * (top + bot), side="left")
+    dz = np.where(
+        zone < zones.size, np.take_along_axis(dlnvs, np.minimum(zone, zones.size - 1), 1), 0.0
+    )
+    hs = prem_isotropic(np.full(th.shape[0], nodes[-1]))
+    thick = np.column_stack([h, h_m, np.zeros(th.shape[0])])
+    vp = np.column_stack([vp_c, vp_m * (1 + p.dlnvp_over_dlnvs * dz), hs[0]])
+    vs = np.column_stack([vs_c, vs_m * (1 + dz), hs[1]])
+    rho = np.column_stack([rho_c, rho_m * (1 + p.dlnrho_over_dlnvs * dz), hs[2]])
+    return thick, vp, vs, rho
+
+
 def mc_invert_point(
     frequencies: ArrayLike,
     observed: ArrayLike,
@@ -605,6 +702,7 @@ def mc_invert_point(
     n_threads: int | None = 1,
     sampler: str = "de-mcz",
     progress: bool = False,
+    parameterisation: str = "two-layer",
 ) -> dict[str, Any]:
     """Bayesian Monte Carlo inversion of one dispersion curve for crustal thickness.
 
@@ -647,6 +745,13 @@ def mc_invert_point(
         :func:`~geoinvert.invert.differential_evolution_mcmc`.
     progress : bool
         Show a tqdm bar when the run takes more than a few seconds.
+    parameterisation : {"two-layer", "full"}
+        ``"two-layer"`` (default): the training prior's two-layer member without density
+        perturbations (:data:`MC_PARAMETERS`, 9 parameters); ``"full"``: the network's whole
+        training prior (:func:`mc_bounds_full`, :func:`mc_models_full`: 1-3 layers, density
+        perturbations; 16 parameters). Measured on the demo's eastern-Tibet point (0.5 %
+        noise): two-layer 20 000 steps split-R̂ 1.05; full 50 000 steps R̂ 1.135 (chains hop
+        between layer counts slowly) with the same Moho posterior within 0.7 km.
 
     Returns
     -------
@@ -667,16 +772,23 @@ def mc_invert_point(
     _check_observed(obs[None, :], f)
     if not 0 < sigma < 1:
         raise ValueError(f"sigma must be a relative standard deviation in (0, 1), got {sigma}")
+    if parameterisation not in ("full", "two-layer"):
+        raise ValueError(
+            f"parameterisation must be 'full' or 'two-layer', got {parameterisation!r}"
+        )
+    full = parameterisation == "full"
     burn = n_steps // 3 if burn_in is None else burn_in
     periods = 1.0 / f
-    lower, upper = mc_bounds(prior)
+    lower, upper = mc_bounds_full(prior) if full else mc_bounds(prior)
+    build = mc_models_full if full else mc_models
 
     def loglike(theta: NDArray) -> NDArray:
         out = np.full(theta.shape[0], -np.inf)
-        ok = theta[:, 2] <= theta[:, 3]  # Vs increases with depth in the crust
+        # two-layer: Vs increases with depth in the crust (full: sorted inside the model)
+        ok = np.ones(theta.shape[0], bool) if full else theta[:, 2] <= theta[:, 3]
         if ok.any():
             c = phase_velocity(
-                periods, *mc_models(theta[ok], prior), spherical=True, n_threads=n_threads
+                periods, *build(theta[ok], prior), spherical=True, n_threads=n_threads
             )
             r = (c - obs[None, :]) / (sigma * obs[None, :])
             out[ok] = -0.5 * np.sum(r * r, axis=1)  # NaN (missing root) is rejected
@@ -688,7 +800,8 @@ def mc_invert_point(
     start = time.perf_counter()
     rng = np.random.default_rng(seed)
     draws = lower + rng.random((n_initial, lower.size)) * (upper - lower)
-    draws[:, 2:4] = np.sort(draws[:, 2:4], axis=1)
+    if not full:
+        draws[:, 2:4] = np.sort(draws[:, 2:4], axis=1)
     ll0 = loglike(draws)
     best = draws[np.argsort(np.where(np.isfinite(ll0), ll0, -np.inf))[::-1]]
     x0 = best[:n_chains]
@@ -734,5 +847,7 @@ def mc_invert_point(
         "n_chains": n_chains,
         "n_steps": n_steps,
         "n_evaluations": res.n_evaluations + n_initial,
+        "parameterisation": parameterisation,
+        "n_parameters": int(lower.size),
         "seconds": time.perf_counter() - start,
     }
