@@ -8,6 +8,8 @@ from .mt import (
     interpolate_to_grid,
     invert_mt_nlcg,
     invert_mt_unet,
+    invert_profile_nlcg,
+    invert_profile_unet,
     profile_from_edi,
 )
 from .nlcg import NLCGResult, SmoothnessRegulariser, nlcg
@@ -27,6 +29,8 @@ __all__ = [
     "invert_dispersion_grid",
     "invert_mt_nlcg",
     "invert_mt_unet",
+    "invert_profile_nlcg",
+    "invert_profile_unet",
     "mc_invert_point",
     "nlcg",
     "profile_from_edi",
