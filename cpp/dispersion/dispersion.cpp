@@ -824,14 +824,14 @@ int CurveSolver::isolate(double omega, int mo, Root& out) {
 // the parity of the number of roots below r: F just below r has the sign sign_lo_ (-1)^k), r
 // is mode k iff exactly k roots lie below it. One count N(c+) just above r (c+ = r (1 + 1e-9),
 // the window of verify()) decides it: N(c+) = k + 1 with that parity leaves r = mode k, or at
-// least two further roots within (r, c+] (a pair closer than 1e-9 relative, which the secular
-// function does not resolve in double precision); any jump of the continuation, up or down,
-// over one mode or over a pair, changes N(c+). At the first frequency the scan has found k + 1
-// sign changes in disjoint steps below c+ (the lower k not refined): N(c+) = k + 1 leaves
-// exactly one root in each, so the refined r in the highest is mode k (no window assumption).
-// Otherwise (no root accepted, or a count that disagrees) mode k is isolated by bisection on the
-// count (isolate) and refined; none: mode k has reached its cut-off (NaN from here on, as with
-// verify()).
+// least two further roots within (r, c+] (a pair closer than 1e-9 relative to r: not excluded
+// by this one count; a second count N(r (1 - 1e-9)) = k would exclude it at ~1.5x the cost).
+// Any jump of the continuation, up or down, over one mode or over a pair, changes N(c+).
+// At the first frequency the scan has found k + 1 sign changes in disjoint steps below c+ (the
+// lower k not refined): N(c+) = k + 1 leaves exactly one root in each, so the refined r in the
+// highest is mode k (no window assumption). Otherwise (no root accepted, or a count that
+// disagrees) mode k is isolated by bisection on the count (isolate) and refined; none: mode k
+// has reached its cut-off (NaN from here on, as with verify()).
 void CurveSolver::prove_solo(double omega) {
   const std::size_t k = m0_;
   const int kk = static_cast<int>(k);
