@@ -161,15 +161,15 @@ class CurveSolver {
   }
   std::size_t verify(double omega, Root* roots, std::size_t K, std::size_t need);
   /// Mode mo alone by bisection on the count (samples_ may hold counts already taken at this
-  /// omega), refined; false when mode mo does not exist at omega (or the count is unusable).
-  /// Returns 1 (found), 0 (no such mode) or -1 (no usable count).
+  /// omega), refined and polished into `out`. Returns 1 (found), 0 (no mode mo at omega, or no
+  /// sign change in the count's bracket) or -1 (no usable count).
   int isolate(double omega, int mo, Root& out);
   /// Bisection on the count for mode mo between the samples_ taken so far (they hold c_lo with
   /// N = 0 and vs_n with N = n_top > mo), then refined; false without a sign change there.
   /// The bracket (a, b) of the count (exactly one root in it) goes to *bracket when not null.
   bool bisect_mode(double omega, int mo, int n_top, Root& out, double* bracket = nullptr);
-  /// End of a frequency of a one-mode call: prove the continued root with the count, or isolate
-  /// the mode (see solve()).
+  /// One-mode call, end of a frequency: prove the continued root with one count, or isolate the
+  /// mode (see the comment at its definition).
   void prove_solo(double omega);
   /// Lower bound of mode m and the sign of F just below it: the root below, or c_lo and the
   /// parity of m when m is the lowest mode continued.
