@@ -65,6 +65,9 @@ class CurveSolver {
     doubt_ = false;
   }
   std::size_t modes_tracked() const { return K_; }
+  /// Lowest mode continued at the frequencies after the first: 0, or the requested mode of a
+  /// one-mode call (see prove_solo()).
+  std::size_t first_mode() const { return m0_; }
   /// Predicted phase velocity (km/s) of mode m at frequency j, clamped to the search range.
   double predict(std::size_t j, std::size_t m);
   /// Guards on the continued root r of mode m; false: mode m and above are gone.
@@ -146,13 +149,34 @@ class CurveSolver {
   /// dc/domega of a converged root from one two-derivative evaluation (group velocity).
   void add_slope(Root& r, double omega) const;
   Root continue_phase(double s0, double omega, double K_hint) const;
-  int scan(double c_a, double F_a, double c_b, double omega, int need, Root* out);
+  /// With `bare_below` (only with a mode count) the first bare_below sign changes are not
+  /// refined: out[i].c is the upper end of the step holding the root (a one-mode call needs only
+  /// the interval, see first_period()).
+  int scan(double c_a, double F_a, double c_b, double omega, int need, Root* out,
+           int bare_below = 0);
   /// Mode count N(c) at omega (mode_count.hpp); -1 where none is available (Rayleigh waves
   /// with fluid layers).
   int count(double c, double omega) const {
     return wave_ == Wave::love ? love_mode_count(m_, c, omega) : rayleigh_mode_count(m_, c, omega);
   }
   std::size_t verify(double omega, Root* roots, std::size_t K, std::size_t need);
+  /// Mode mo alone by bisection on the count (samples_ may hold counts already taken at this
+  /// omega), refined and polished into `out`. Returns 1 (found), 0 (no mode mo at omega, or no
+  /// sign change in the count's bracket) or -1 (no usable count).
+  int isolate(double omega, int mo, Root& out);
+  /// Bisection on the count for mode mo between the samples_ taken so far (they hold c_lo with
+  /// N = 0 and vs_n with N = n_top > mo), then refined; false without a sign change there.
+  /// The bracket (a, b) of the count (exactly one root in it) goes to *bracket when not null.
+  bool bisect_mode(double omega, int mo, int n_top, Root& out, double* bracket = nullptr);
+  /// One-mode call, end of a frequency: prove the continued root with one count, or isolate the
+  /// mode (see the comment at its definition).
+  void prove_solo(double omega);
+  /// Lower bound of mode m and the sign of F just below it: the root below, or c_lo and the
+  /// parity of m when m is the lowest mode continued.
+  double lower_c(std::size_t m) const { return m == m0_ ? m_.c_lo : roots_[m - 1].c; }
+  double sign_below(std::size_t m) const {
+    return m == 0 ? sign_lo_ : m == m0_ ? ((m & 1u) ? -sign_lo_ : sign_lo_) : roots_[m - 1].sgn_c;
+  }
   int dip_search(double a, double Fa, double x, double Fx, double b, double Fb, double omega,
                  Root* out) const;
   int probe_pair(double c, double F, double D, double cn, double Fn, double Dn, double omega,
@@ -188,6 +212,10 @@ class CurveSolver {
   double w_prev_ = kNaN, w_prev2_ = kNaN, w_prev3_ = kNaN, w_prev4_ = kNaN, w_prev5_ = kNaN,
          w_prev6_ = kNaN;
   bool have_count_ = false;  ///< a mode count is available (count() >= 0)
+  /// Lowest mode continued: 0, or in a one-mode call (a single output mode > 0, with a mode
+  /// count) that mode, which alone is continued and proven by a count at every frequency
+  /// (prove_solo()).
+  std::size_t m0_ = 0;
 
   friend class LockstepX4;  // drives the steps of solve() for four models at once
 };
@@ -524,7 +552,8 @@ void CurveSolver::add_slope(Root& r, double omega) const {
 }
 
 // Scan (c_a, c_b] for up to `need` sign changes, refining each. Returns the number found.
-int CurveSolver::scan(double c_a, double F_a, double c_b, double omega, int need, Root* out) {
+int CurveSolver::scan(double c_a, double F_a, double c_b, double omega, int need, Root* out,
+                      int bare_below) {
   const double dc_max = (m_.beta_n - m_.c_lo) / kMinScanSteps;
   double c = c_a, F = F_a;
   double c_pp = kNaN, F_pp = kNaN;  // the point before c
@@ -557,7 +586,13 @@ int CurveSolver::scan(double c_a, double F_a, double c_b, double omega, int need
       Dn = dfdc(en.Fs, sn, cn);
     }
     if (!std::isfinite(Fn)) return found;
-    if (sgn(Fn) != sgn(F)) {
+    if (sgn(Fn) != sgn(F) && found < bare_below && have_count_ && cn < m_.beta_n) {
+      Root r;
+      r.ok = true;
+      r.c = cn;
+      r.sgn_c = Fn > 0.0 ? 1.0 : -1.0;
+      out[found++] = r;
+    } else if (sgn(Fn) != sgn(F)) {
       Root r = refine(c, F, cn, Fn, omega);
       if (!r.ok) return found;
       if (!(cn >= m_.beta_n && r.c >= m_.beta_n * (1.0 - 1e-14))) out[found++] = r;
@@ -713,41 +748,112 @@ std::size_t CurveSolver::verify(double omega, Root* roots, std::size_t K, std::s
   samples_.emplace_back(top, n_top);
   std::size_t found = 0;
   for (int mo = 0; mo < static_cast<int>(need) && mo < n_top; ++mo) {
-    double a = m_.c_lo, b = top;
-    int na = 0, nb = n_top;
-    for (int it = 0; it < 200; ++it) {
-      a = m_.c_lo;
-      na = 0;
-      b = top;
-      nb = n_top;
-      for (const auto& sm : samples_) {
-        if (sm.second <= mo && sm.first > a) {
-          a = sm.first;
-          na = sm.second;
-        }
-        if (sm.second >= mo + 1 && sm.first < b) {
-          b = sm.first;
-          nb = sm.second;
-        }
-      }
-      if ((na == mo && nb == mo + 1) || b - a <= 1e-13 * b) break;
-      const double mid = 0.5 * (a + b);
-      samples_.emplace_back(mid, count(mid, omega));
-    }
-    const double sa = s_of_c(a), sb = b >= top ? 0.0 : s_of_c(b);
-    const double Fa = f0(sa, omega), Fb = f0(sb, omega);
-    if (!(std::isfinite(Fa) && std::isfinite(Fb)) || sgn(Fa) == sgn(Fb)) break;
-    const Root r = refine(a, Fa, b, Fb, omega);
-    if (!r.ok) break;
-    roots[found++] = r;
+    if (!bisect_mode(omega, mo, n_top, roots[found])) break;
+    ++found;
   }
   return found;
+}
+
+bool CurveSolver::bisect_mode(double omega, int mo, int n_top, Root& out, double* bracket) {
+  const double top = m_.beta_n;
+  double a = m_.c_lo, b = top;
+  int na = 0, nb = n_top;
+  for (int it = 0; it < 200; ++it) {
+    a = m_.c_lo;
+    na = 0;
+    b = top;
+    nb = n_top;
+    for (const auto& sm : samples_) {
+      if (sm.second <= mo && sm.first > a) {
+        a = sm.first;
+        na = sm.second;
+      }
+      if (sm.second >= mo + 1 && sm.first < b) {
+        b = sm.first;
+        nb = sm.second;
+      }
+    }
+    if ((na == mo && nb == mo + 1) || b - a <= 1e-13 * b) break;
+    const double mid = 0.5 * (a + b);
+    samples_.emplace_back(mid, count(mid, omega));
+  }
+  const double sa = s_of_c(a), sb = b >= top ? 0.0 : s_of_c(b);
+  const double Fa = f0(sa, omega), Fb = f0(sb, omega);
+  if (!(std::isfinite(Fa) && std::isfinite(Fb)) || sgn(Fa) == sgn(Fb)) return false;
+  const Root r = refine(a, Fa, b, Fb, omega);
+  if (!r.ok) return false;
+  out = r;
+  if (bracket != nullptr) {
+    bracket[0] = a;
+    bracket[1] = b;
+  }
+  return true;
+}
+
+int CurveSolver::isolate(double omega, int mo, Root& out) {
+  const double top = m_.beta_n;
+  const int n_top = count(top, omega);
+  if (n_top < 0) return -1;
+  if (n_top <= mo) return 0;
+  if (count(m_.c_lo, omega) != 0) return -1;  // (c_lo is below every mode by construction)
+  samples_.emplace_back(m_.c_lo, 0);
+  samples_.emplace_back(top, n_top);
+  double ab[2];
+  if (!bisect_mode(omega, mo, n_top, out, ab)) return 0;
+  // Polish: the bracketed newton<1> of refine() stops on a convergence estimate whose K comes
+  // from steps across the count's bracket, which can fool it: ~1e-10 off next to vs_n (large
+  // K), and 2.4e-5 off once in a wide bracket (stress seed 303, model 58, Rayleigh mode 1,
+  // 7.73 s). Newton iterations from the refined root, measuring K on their own steps, are
+  // repeated until one moves the root by less than 1e-10 (relative); a result is kept only
+  // inside the count's bracket (a, b), which holds exactly one root.
+  for (int pass = 0; pass < 4; ++pass) {
+    Root p = newton<1>(s_of_c(out.c), omega, false, 0.0, 0.0, 0.0, kNaN);
+    if (!(p.ok && p.c > ab[0] && p.c < ab[1])) break;
+    const bool settled = std::fabs(p.c - out.c) <= 1e-10 * out.c;
+    p.sgn_c = out.sgn_c;
+    p.dcdw = out.dcdw;
+    out = p;
+    if (settled) break;
+  }
+  if (group_) add_slope(out, omega);
+  return 1;
+}
+
+// One-mode call (mode k = m0_): proof that roots[k] is mode k, or isolation of mode k. After a
+// frequency's continuation (k_ok_ = 1: the root r was accepted by accept(), whose guards include
+// the parity of the number of roots below r: F just below r has the sign sign_lo_ (-1)^k), r
+// is mode k iff exactly k roots lie below it. One count N(c+) just above r (c+ = r (1 + 1e-9),
+// the window of verify()) decides it: N(c+) = k + 1 with that parity leaves r = mode k, or at
+// least two further roots within (r, c+] (a pair closer than 1e-9 relative to r: not excluded
+// by this one count; a second count N(r (1 - 1e-9)) = k would exclude it at ~1.5x the cost).
+// Any jump of the continuation, up or down, over one mode or over a pair, changes N(c+).
+// At the first frequency the scan has found k + 1 sign changes in disjoint steps below c+ (the
+// lower k not refined): N(c+) = k + 1 leaves exactly one root in each, so the refined r in the
+// highest is mode k (no window assumption). Otherwise (no root accepted, or a count that
+// disagrees) mode k is isolated by bisection on the count (isolate) and refined; none: mode k
+// has reached its cut-off (NaN from here on, as with verify()).
+void CurveSolver::prove_solo(double omega) {
+  const std::size_t k = m0_;
+  const int kk = static_cast<int>(k);
+  if (K_ <= k) return;  // gone at a higher frequency
+  Root* roots = roots_.data();
+  samples_.clear();
+  if (k_ok_ == 1) {
+    const double c_hi = std::min(roots[k].c * (1.0 + 1e-9), m_.beta_n);
+    const int n_hi = count(c_hi, omega);
+    if (n_hi < 0 || n_hi == kk + 1) return;  // (n_hi < 0: no count, not a one-mode call)
+    samples_.emplace_back(c_hi, n_hi);
+  }
+  const int st = isolate(omega, kk, roots[k]);
+  if (st < 0 && k_ok_ == 1) return;  // no usable count: keep the continued root (as verify)
+  K_ = st > 0 ? k + 1 : k;
 }
 
 void CurveSolver::begin(const double* omega, std::size_t n_freq, int mode, const int* out_modes,
                         std::size_t n_out, double* phase, double* grp) {
   need_ = static_cast<std::size_t>(mode) + 1;
   const std::size_t need = need_;
+  m0_ = n_out == 1 && mode > 0 && have_count_ ? need - 1 : 0;
   group_ = grp != nullptr;
   omega_ = omega;
   n_freq_ = n_freq;
@@ -775,6 +881,26 @@ void CurveSolver::first_period() {
   Root* roots = roots_.data();
   const double F_lo = f0(s_max_, w);
   sign_lo_ = sgn(F_lo);
+  if (m0_ > 0) {
+    // One-mode call: modes below the requested one are located (a sign change in a scan step)
+    // but not refined; prove_solo() proves the requested one with the count.
+    K_ = static_cast<std::size_t>(scan(m_.c_lo, F_lo, m_.beta_n, w, static_cast<int>(need_), roots,
+                                       static_cast<int>(m0_)));
+    k_ok_ = K_ >= need_ ? 1 : 0;
+    if (K_ < need_) K_ = need_;  // (prove_solo decides whether mode m0_ exists)
+    prove_solo(w);
+    if (K_ > m0_ && !group_) {
+      // dc/domega of the root (one two-derivative evaluation): the second frequency's
+      // prediction is then the tangent instead of the root itself (phase path; the group path
+      // has the slope from refine()).
+      Root& r = roots[m0_];
+      const double s = s_of_c(r.c);
+      const Eval e = eval<2>(s, w);
+      const double dcds = -m_.beta_n * m_.beta_n * s / r.c;
+      r.dcdw = e.Fs != 0.0 ? -e.Fw * dcds / e.Fs : 0.0;
+    }
+    return;
+  }
   K_ = static_cast<std::size_t>(scan(m_.c_lo, F_lo, m_.beta_n, w, static_cast<int>(need_), roots));
   K_ = verify(w, roots, K_, need_);
 }
@@ -813,6 +939,8 @@ double CurveSolver::predict(std::size_t j, std::size_t m) {
     pred6_[m] = n_h == 6 ? lagrange(6) : kNaN;
     const bool six = n_h == 6 && err6_[m] < err4_[m] && err6_[m] < 1e-4 * hist[0]->c;
     c_pred = six ? pred6_[m] : pred4_[m];
+    if (m0_ > 0 && n_h == 1 && std::isfinite(p1.dcdw) && p1.dcdw != 0.0)
+      c_pred = p1.c + p1.dcdw * w_prev_ * std::log(w / w_prev_);  // (see first_period())
   } else if (j >= 2 && prev2_[m].ok) {
     // in x = ln(omega), where dispersion curves are smoother: dc/dx = omega dc/domega
     const Root& p0 = prev2_[m];
@@ -859,7 +987,7 @@ double CurveSolver::predict(std::size_t j, std::size_t m) {
   } else {
     c_pred = p1.c + p1.dcdw * w_prev_ * std::log(w / w_prev_);
   }
-  const double lower = m == 0 ? m_.c_lo : roots[m - 1].c;
+  const double lower = lower_c(m);
   if (!std::isfinite(c_pred)) c_pred = p1.c;
   c_pred = std::clamp(c_pred, lower + 1e-9 * lower, m_.beta_n * (1.0 - 1e-12));
   return c_pred;
@@ -869,14 +997,26 @@ bool CurveSolver::accept(std::size_t j, std::size_t m, Root r, double c_pred) {
   const double w = omega_[j];
   Root* roots = roots_.data();
   const Root& p1 = prev_[m];
-  const double lower = m == 0 ? m_.c_lo : roots[m - 1].c;
-  const double below = m == 0 ? sign_lo_ : roots[m - 1].sgn_c;
+  const double lower = lower_c(m);
+  const double below = sign_below(m);
   // Guards: ordered, parity of the root count below (sign of F just below this root ==
   // sign just above the root below), close to the prediction in WKB phase, and the WKB
   // phase of the mode, ~ its quantisation constant along the branch, has not jumped by
   // a mode or more (a jump over a pair of roots keeps the parity).
   // (the WKB phase is proportional to omega: phases at w_prev_ are rescaled, not redone)
   bool good = r.ok && r.c > lower * (1.0 + 1e-10) && r.c < m_.beta_n && -r.sgn_c == below;
+  if (m0_ > 0) {
+    // One-mode call: the count of prove_solo() decides at every frequency, so the WKB and
+    // smooth-branch guards below (which only call for a count) are not needed; without a root
+    // below there is no scan up from it either: prove_solo() isolates mode m by the count.
+    if (good) {
+      roots[m] = r;
+      ++k_ok_;
+    } else {
+      doubt_ = true;
+    }
+    return true;
+  }
   double phi_r = 0.0, phi_p1 = 0.0;
   if (good) {
     phi_r = wkb_phase(r.c, w);
@@ -949,14 +1089,16 @@ void CurveSolver::end_period(std::size_t j) {
   const std::size_t n_freq = n_freq_, n_out = n_out_;
   const int* out_modes = out_modes_;
   double *phase = phase_, *grp = grp_;
-  if (j > 0) {
+  if (j > 0 && m0_ > 0) {
+    prove_solo(w);
+  } else if (j > 0) {
     if (k_ok_ < K_) doubt_ = true;
     K_ = k_ok_;
     // Love counts cost ~3 secular evaluations: every period is proven. Rayleigh counts cost
     // ~sum(k h) sub-steps: proven at the first period and wherever a guard fired.
     if (doubt_ || wave_ == Wave::love) K_ = verify(w, roots, K_, need_);
   }
-  for (std::size_t m = 0; m < need_; ++m) {
+  for (std::size_t m = m0_; m < need_; ++m) {
     if (j > 0) {
       err4_[m] = m < K_ ? std::fabs(roots[m].c - pred4_[m]) : kNaN;
       err6_[m] = m < K_ ? std::fabs(roots[m].c - pred6_[m]) : kNaN;
@@ -996,7 +1138,7 @@ void CurveSolver::solve(const double* omega, std::size_t n_freq, int mode, const
       first_period();
     } else {
       start_period();
-      for (std::size_t m = 0; m < K_; ++m) {
+      for (std::size_t m = m0_; m < K_; ++m) {
         const double c_pred = predict(j, m);
         const double w = omega[j];
         const Root r = group_ ? newton<2>(s_of_c(c_pred), w, false, 0.0, 0.0, 0.0, prev_[m].K)
@@ -1072,11 +1214,15 @@ void LockstepX4::solve(CurveSolver* const* solvers, unsigned on, const double* o
       unsigned alive = on;  // lanes whose mode loop has not stopped at this frequency
       for (int l = 0; l < 4; ++l)
         if (sv_[l]) sv_[l]->start_period();
-      for (std::size_t m = 0;; ++m) {
+      std::size_t m_first = ~std::size_t{0};  // (lanes of a group share the request: one value)
+      for (int l = 0; l < 4; ++l)
+        if (sv_[l]) m_first = std::min(m_first, sv_[l]->first_mode());
+      for (std::size_t m = m_first;; ++m) {
         unsigned act = 0;
         double c_pred[4] = {}, s0[4] = {}, K_hint[4] = {};
         for (int l = 0; l < 4; ++l) {
-          if (!(alive >> l & 1u) || m >= sv_[l]->modes_tracked()) continue;
+          if (!(alive >> l & 1u) || m < sv_[l]->first_mode() || m >= sv_[l]->modes_tracked())
+            continue;
           c_pred[l] = sv_[l]->predict(j, m);
           s0[l] = sv_[l]->s_of_c(c_pred[l]);
           K_hint[l] = sv_[l]->prev_[m].K;

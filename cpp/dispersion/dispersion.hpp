@@ -26,7 +26,15 @@
 // count costing ~sum k h sub-steps), wherever a guard fired. When it fails, every mode 0..n is
 // isolated by bisection on the count (N(a) = m, N(b) = m + 1: exactly one root in (a, b)) and
 // refined. Not proven: Rayleigh continuation steps where no guard fired, and Rayleigh waves in
-// models with fluid layers (no count); there the heuristic guards are all there is. Modes only
+// models with fluid layers (no count); there the heuristic guards are all there is.
+// ONE-MODE CALLS (a single requested mode k > 0, with a count): the first frequency locates
+// modes 0..k by the scan (the lower k sign changes are not refined) and proves mode k with
+// N = k + 1 just above it; from then on mode k ALONE is continued (no lower modes to bound it)
+// and proven at EVERY frequency by one count N(r (1 + 1e-9)) = k + 1 together with the parity
+// guard (F just below r has the sign of F at c_lo times (-1)^k): any jump of the continuation
+// changes the count; what is left is a pair of further roots closer than 1e-9 relative just
+// above r. Otherwise mode k is isolated by bisection on the count. Several modes in one call
+// keep the joint continuation of modes 0..max above. Modes only
 // disappear (at their cut-off) as the frequency decreases, so a mode not found is NaN there and
 // at all longer periods. Group velocity: implicit differentiation of F(c, omega) = 0,
 // U = c / (1 - (omega/c) dc/domega), dc/domega = -F_omega/F_c, with both partial derivatives
@@ -45,7 +53,9 @@ struct Request {
   Wave wave = Wave::rayleigh;
   int mode = 0;                 ///< 0 = fundamental
   /// Several modes in one pass (each >= 0, any order); empty: just `mode`. All modes up to the
-  /// highest one are found anyway (no mode is skipped), so this costs one pass for the highest.
+  /// highest one are continued together (no mode is skipped), so this costs one pass for the
+  /// highest. One mode k > 0 alone (`mode`, or one entry here) continues just mode k, proven by a
+  /// mode count at every period where one exists (Love; Rayleigh in solid models).
   std::vector<int> modes;
   bool spherical = false;       ///< apply the earth-flattening transformation
   double earth_radius = 6370.0; ///< km, flattening radius (that of CPS surf96)

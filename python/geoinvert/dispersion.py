@@ -14,7 +14,9 @@ function; ordering, parity and smooth-branch guards catch skipped roots. A mode 
 number of modes slower than c: an exact Sturm count for Love waves, a Maslov/focal-point count after
 Woodhouse 1988 for Rayleigh waves in solid models) then proves that the roots are modes 0..n
 without a gap -- at the shortest period, at every period for Love waves, and wherever a guard
-fired for Rayleigh waves -- or isolates every mode by bisection on the count. Roots are refined
+fired for Rayleigh waves -- or isolates every mode by bisection on the count. A call for one mode
+k > 0 continues mode k alone and proves it by the count at every period (Love waves, Rayleigh
+waves in solid models; with fluid layers modes 0..k are continued together). Roots are refined
 to ≤ 1e-10 relative. Group velocity comes from implicit differentiation of the secular function,
 ``U = c / (1 − (ω/c) dc/dω)`` with ``dc/dω = −F_ω/F_c``, both derivatives exact.
 
@@ -160,9 +162,10 @@ def phase_velocity(
     wave : {"rayleigh", "love"}
         Wave type.
     mode : int or sequence of int
-        Mode index, 0 for the fundamental mode. A sequence (e.g. ``range(5)``) computes several
-        modes in one pass, at about the cost of the highest one alone (every mode below it is
-        found anyway), and adds a mode axis to the output.
+        Mode index, 0 for the fundamental mode. A single mode k > 0 is continued alone and
+        proven to be mode k by the mode count at every period. A sequence (e.g. ``range(5)``)
+        computes several modes in one pass (modes 0..max continued together, cheaper than one
+        call per mode) and adds a mode axis to the output.
     spherical : bool
         Apply the earth-flattening transformation of CPS surf96 (spherical earth).
     n_threads : int, optional
