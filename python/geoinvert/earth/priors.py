@@ -318,6 +318,46 @@ def _compact_layers(thick: NDArray, props: list[NDArray]) -> tuple[NDArray, list
     return t, ps
 
 
+def perturbed_prem_mantle(
+    moho: NDArray[np.float64], dlnvs: NDArray[np.float64], prior: CrustPrior
+) -> tuple[NDArray[np.float64], ...]:
+    """PREM mantle layers below each Moho at the prior's nodes, scaled by zone perturbations.
+
+    Parameters
+    ----------
+    moho : ndarray, shape (n,)
+        Moho depths in km.
+    dlnvs : ndarray, shape (n, n_zones)
+        Relative Vs perturbation of each mantle zone (Vp and density follow by the prior's
+        scalings).
+    prior : CrustPrior
+        Nodes, zones and scalings.
+
+    Returns
+    -------
+    (thickness, vp, vs, rho, half_space)
+        Layer arrays (n, n_nodes) in km, km/s, g/cm³ (layers above the Moho have zero
+        thickness) and the half-space's (vp, vs, rho), each shape (n,).
+    """
+    nz = len(prior.mantle_zones)
+    nodes = np.asarray(prior.mantle_nodes)
+    top = np.maximum(np.concatenate([[0.0], nodes[:-1]])[None, :], moho[:, None])
+    bot = np.broadcast_to(nodes[None, :], top.shape)
+    h_m = np.maximum(bot - top, 0.0)
+    mid = np.clip(0.5 * (top + bot), 24.4, None)
+    mid = np.where(h_m > 0, mid, np.clip(bot, 24.4, None))
+    vp_m, vs_m, rho_m = prem_isotropic(mid)
+    zone = np.searchsorted(np.asarray(prior.mantle_zones), 0.5 * (top + bot), side="left")
+    dz = np.zeros_like(h_m)
+    inside = zone < nz
+    dz[inside] = np.take_along_axis(dlnvs, np.minimum(zone, nz - 1), axis=1)[inside]
+    vs_m = vs_m * (1.0 + dz)
+    vp_m = vp_m * (1.0 + prior.dlnvp_over_dlnvs * dz)
+    rho_m = rho_m * (1.0 + prior.dlnrho_over_dlnvs * dz)
+    hs = prem_isotropic(np.full(moho.shape[0], nodes[-1]))
+    return h_m, vp_m, vs_m, rho_m, hs
+
+
 def sample_crust(rng: np.random.Generator, n: int, prior: CrustPrior | None = None) -> CrustSamples:
     """Draw ``n`` PREM-based crust + upper-mantle models (see :class:`CrustPrior`).
 
@@ -361,21 +401,7 @@ def sample_crust(rng: np.random.Generator, n: int, prior: CrustPrior | None = No
     nz = len(p.mantle_zones)
     dlnvs = rng.uniform(*p.mantle_dlnvs, size=(n, nz))
 
-    nodes = np.asarray(p.mantle_nodes)
-    top = np.maximum(np.concatenate([[0.0], nodes[:-1]])[None, :], moho[:, None])
-    bot = np.broadcast_to(nodes[None, :], top.shape)
-    h_m = np.maximum(bot - top, 0.0)
-    mid = np.clip(0.5 * (top + bot), 24.4, None)
-    mid = np.where(h_m > 0, mid, np.clip(bot, 24.4, None))
-    vp_m, vs_m, rho_m = prem_isotropic(mid)
-    zone = np.searchsorted(np.asarray(p.mantle_zones), 0.5 * (top + bot), side="left")
-    dz = np.zeros_like(h_m)
-    inside = zone < nz
-    dz[inside] = np.take_along_axis(dlnvs, np.minimum(zone, nz - 1), axis=1)[inside]
-    vs_m = vs_m * (1.0 + dz)
-    vp_m = vp_m * (1.0 + p.dlnvp_over_dlnvs * dz)
-    rho_m = rho_m * (1.0 + p.dlnrho_over_dlnvs * dz)
-    hs = prem_isotropic(np.full(n, nodes[-1]))
+    h_m, vp_m, vs_m, rho_m, hs = perturbed_prem_mantle(moho, dlnvs, p)
 
     thick = np.concatenate([h, h_m, np.zeros((n, 1))], axis=1)
     vp = np.concatenate([vp_c, vp_m, hs[0][:, None]], axis=1)

@@ -22,7 +22,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from ..earth.crust1 import Crust1Region
 from ..earth.layered import LayeredModel
-from ..earth.priors import CrustPrior, prem_isotropic
+from ..earth.priors import CrustPrior, perturbed_prem_mantle, prem_isotropic
 
 log = logging.getLogger(__name__)
 
@@ -570,23 +570,11 @@ def mc_models(theta: NDArray, prior: CrustPrior | None = None) -> tuple[NDArray,
     moho, frac = th[:, 0], th[:, 1]
     vs_c = th[:, 2:4]
     vp_c = vs_c * th[:, 4:6]
-    dlnvs = th[:, 6:]
-    nodes = np.asarray(p.mantle_nodes)
-    zones = np.asarray(p.mantle_zones)
-    top = np.maximum(np.concatenate([[0.0], nodes[:-1]])[None, :], moho[:, None])
-    bot = np.broadcast_to(nodes[None, :], top.shape)
-    h_m = np.maximum(bot - top, 0.0)
-    mid = np.clip(0.5 * (top + bot), 24.4, None)
-    vp_m, vs_m, rho_m = prem_isotropic(mid)
-    zone = np.searchsorted(zones, 0.5 * (top + bot), side="left")
-    dz = np.where(
-        zone < zones.size, np.take_along_axis(dlnvs, np.minimum(zone, zones.size - 1), 1), 0.0
-    )
-    hs = prem_isotropic(np.full(n, nodes[-1]))
+    h_m, vp_m, vs_m, rho_m, hs = perturbed_prem_mantle(moho, th[:, 6:], p)
     thick = np.column_stack([frac * moho, (1 - frac) * moho, h_m, np.zeros(n)])
-    vp = np.column_stack([vp_c, vp_m * (1 + p.dlnvp_over_dlnvs * dz), hs[0]])
-    vs = np.column_stack([vs_c, vs_m * (1 + dz), hs[1]])
-    rho = np.column_stack([brocher_density(vp_c), rho_m * (1 + p.dlnrho_over_dlnvs * dz), hs[2]])
+    vp = np.column_stack([vp_c, vp_m, hs[0]])
+    vs = np.column_stack([vs_c, vs_m, hs[1]])
+    rho = np.column_stack([brocher_density(vp_c), rho_m, hs[2]])
     return thick, vp, vs, rho
 
 
@@ -666,24 +654,11 @@ def mc_models_full(theta: NDArray, prior: CrustPrior | None = None) -> tuple[NDA
     vp_c = vs_c * vpvs
     rho_c = brocher_density(vp_c) * (1.0 + drho)
     h = moho[:, None] * _stick_breaking(q, n, k)
-    dlnvs = th[:, 1 + 4 * k :]
-    nodes = np.asarray(p.mantle_nodes)
-    zones = np.asarray(p.mantle_zones)
-    top = np.maximum(np.concatenate([[0.0], nodes[:-1]])[None, :], moho[:, None])
-    bot = np.broadcast_to(nodes[None, :], top.shape)
-    h_m = np.maximum(bot - top, 0.0)
-    mid = np.clip(0.5 * (top + bot), 24.4, None)
-    mid = np.where(h_m > 0, mid, np.clip(bot, 24.4, None))
-    vp_m, vs_m, rho_m = prem_isotropic(mid)
-    zone = np.searchsorted(zones, 0.5 * (top + bot), side="left")
-    dz = np.where(
-        zone < zones.size, np.take_along_axis(dlnvs, np.minimum(zone, zones.size - 1), 1), 0.0
-    )
-    hs = prem_isotropic(np.full(th.shape[0], nodes[-1]))
+    h_m, vp_m, vs_m, rho_m, hs = perturbed_prem_mantle(moho, th[:, 1 + 4 * k :], p)
     thick = np.column_stack([h, h_m, np.zeros(th.shape[0])])
-    vp = np.column_stack([vp_c, vp_m * (1 + p.dlnvp_over_dlnvs * dz), hs[0]])
-    vs = np.column_stack([vs_c, vs_m * (1 + dz), hs[1]])
-    rho = np.column_stack([rho_c, rho_m * (1 + p.dlnrho_over_dlnvs * dz), hs[2]])
+    vp = np.column_stack([vp_c, vp_m, hs[0]])
+    vs = np.column_stack([vs_c, vs_m, hs[1]])
+    rho = np.column_stack([rho_c, rho_m, hs[2]])
     return thick, vp, vs, rho
 
 
