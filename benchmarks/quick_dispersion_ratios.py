@@ -1,7 +1,8 @@
 """Quick curves/s ratios of geoinvert.dispersion vs disba and pysurf96 (development script).
 
 Interleaved best-of-5 timings in one process, single-threaded runs timed in process CPU time
-(robust on a loaded shared machine; the 2-thread ratio needs idle cores); the formal
+(robust on a loaded shared machine; 2 threads / 1 thread is benchmarks/dispersion_threads.py,
+which needs idle cores); the formal
 pytest-benchmark suite is benchmarks/bench_dispersion.py, and this script uses ITS models and
 periods (imported from it), so the ratios are those of the issue's cases:
 (a) 4-layer crust, 11/21 periods 28.6-100 s, Rayleigh phase; (b) group; (c) 40-layer crust +
@@ -32,9 +33,8 @@ REPS = {"a11": 300, "a21": 200, "b11": 200, "b21": 150, "c21": 30, "d30": 20}
 
 
 def rate(f, reps, per_call=1, clock=time.process_time):
-    """Calls per second. Single-threaded runs use the process CPU time (robust to the time
-    slicing of a loaded shared machine, equal to wall time on an idle one); the 2-thread run
-    uses wall time."""
+    """Calls per second in process CPU time (robust to the time slicing of a loaded shared
+    machine, equal to wall time on an idle one; every run here is single-threaded)."""
     f()
     t0 = clock()
     for _ in range(reps):
@@ -42,7 +42,7 @@ def rate(f, reps, per_call=1, clock=time.process_time):
     return reps * per_call / (clock() - t0)
 
 
-def run_case(name: str) -> tuple[float, float, float]:
+def run_case(name: str) -> tuple[float, float]:
     case = CASES[name]
     m, per, modes, group = case["model"], case["periods"], case["modes"], case["group"]
     reps = REPS[name]
@@ -70,11 +70,6 @@ def run_case(name: str) -> tuple[float, float, float]:
             max(reps // 25, 2),
             B * nm,
         ),
-        "ours batch 2 thr": (
-            lambda: [ours(per, *mb, mode=mo, n_threads=2) for mo in modes],
-            max(reps // 25, 2),
-            B * nm,
-        ),
     }
     if nm > 1:  # all modes in one call (mode=[...]); the peers return one mode per call
         fns["ours single, modes in one call"] = (
@@ -90,20 +85,17 @@ def run_case(name: str) -> tuple[float, float, float]:
     best = {k: 0.0 for k in fns}
     for _ in range(5):
         for k, (f, r, pc) in fns.items():
-            clock = time.perf_counter if "2 thr" in k else time.process_time
-            best[k] = max(best[k], rate(f, r, pc, clock))
+            best[k] = max(best[k], rate(f, r, pc))
     peer = max(best["disba"], best["pysurf96"])
     print(name + ": " + ", ".join(f"{k} {v:.0f}/s" for k, v in best.items()))
     single = best["ours single"] / peer
     batch = best["ours batch 1 thr"] / peer
-    threads = best["ours batch 2 thr"] / best["ours batch 1 thr"]
-    print(f"    single/faster peer {single:.2f}x, batch(1 thr)/faster peer {batch:.2f}x, ", end="")
-    print(f"2thr/1thr {threads:.2f}", flush=True)
+    print(f"    single/faster peer {single:.2f}x, batch(1 thr)/faster peer {batch:.2f}x", flush=True)
     if nm > 1:
         s1 = best["ours single, modes in one call"] / peer
         b1 = best["ours batch 1 thr, modes in one call"] / peer
         print(f"    modes in one call: single/faster peer {s1:.2f}x, batch {b1:.2f}x", flush=True)
-    return single, batch, threads
+    return single, batch
 
 
 if __name__ == "__main__":

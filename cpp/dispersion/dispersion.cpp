@@ -165,9 +165,10 @@ class CurveSolver {
   /// sign change in the count's bracket) or -1 (no usable count).
   int isolate(double omega, int mo, Root& out);
   /// Bisection on the count for mode mo between the samples_ taken so far (they hold c_lo with
-  /// N = 0 and vs_n with N = n_top > mo), then refined; false without a sign change there.
-  /// The bracket (a, b) of the count (exactly one root in it) goes to *bracket when not null.
-  bool bisect_mode(double omega, int mo, int n_top, Root& out, double* bracket = nullptr);
+  /// N = 0 and vs_n with N = n_top > mo), then refined and polished inside the count's bracket
+  /// (which holds exactly one root); false without a sign change there. Used by verify() and
+  /// isolate() alike.
+  bool bisect_mode(double omega, int mo, int n_top, Root& out);
   /// One-mode call, end of a frequency: prove the continued root with one count, or isolate the
   /// mode (see the comment at its definition).
   void prove_solo(double omega);
@@ -754,7 +755,7 @@ std::size_t CurveSolver::verify(double omega, Root* roots, std::size_t K, std::s
   return found;
 }
 
-bool CurveSolver::bisect_mode(double omega, int mo, int n_top, Root& out, double* bracket) {
+bool CurveSolver::bisect_mode(double omega, int mo, int n_top, Root& out) {
   const double top = m_.beta_n;
   double a = m_.c_lo, b = top;
   int na = 0, nb = n_top;
@@ -783,10 +784,24 @@ bool CurveSolver::bisect_mode(double omega, int mo, int n_top, Root& out, double
   const Root r = refine(a, Fa, b, Fb, omega);
   if (!r.ok) return false;
   out = r;
-  if (bracket != nullptr) {
-    bracket[0] = a;
-    bracket[1] = b;
+  // Polish: the bracketed newton<1> of refine() stops on a convergence estimate whose K comes
+  // from steps across the count's bracket, which can fool it: ~1e-10 off next to vs_n (large
+  // K), and 2.4e-5 off once in a wide bracket (stress seed 303, model 58, Rayleigh mode 1,
+  // 7.73 s). Newton iterations from the refined root, measuring K on their own steps, are
+  // repeated until one moves the root by less than 1e-10 (relative); a result is kept only
+  // inside the count's bracket (a, b), which holds exactly one root.
+  bool moved = false;
+  for (int pass = 0; pass < 4; ++pass) {
+    Root p = newton<1>(s_of_c(out.c), omega, false, 0.0, 0.0, 0.0, kNaN);
+    if (!(p.ok && p.c > a && p.c < b)) break;
+    const bool settled = std::fabs(p.c - out.c) <= 1e-10 * out.c;
+    p.sgn_c = out.sgn_c;
+    p.dcdw = out.dcdw;
+    out = p;
+    moved = true;
+    if (settled) break;
   }
+  if (group_ && moved) add_slope(out, omega);  // (refine's slope was taken before the polish)
   return true;
 }
 
@@ -798,25 +813,7 @@ int CurveSolver::isolate(double omega, int mo, Root& out) {
   if (count(m_.c_lo, omega) != 0) return -1;  // (c_lo is below every mode by construction)
   samples_.emplace_back(m_.c_lo, 0);
   samples_.emplace_back(top, n_top);
-  double ab[2];
-  if (!bisect_mode(omega, mo, n_top, out, ab)) return 0;
-  // Polish: the bracketed newton<1> of refine() stops on a convergence estimate whose K comes
-  // from steps across the count's bracket, which can fool it: ~1e-10 off next to vs_n (large
-  // K), and 2.4e-5 off once in a wide bracket (stress seed 303, model 58, Rayleigh mode 1,
-  // 7.73 s). Newton iterations from the refined root, measuring K on their own steps, are
-  // repeated until one moves the root by less than 1e-10 (relative); a result is kept only
-  // inside the count's bracket (a, b), which holds exactly one root.
-  for (int pass = 0; pass < 4; ++pass) {
-    Root p = newton<1>(s_of_c(out.c), omega, false, 0.0, 0.0, 0.0, kNaN);
-    if (!(p.ok && p.c > ab[0] && p.c < ab[1])) break;
-    const bool settled = std::fabs(p.c - out.c) <= 1e-10 * out.c;
-    p.sgn_c = out.sgn_c;
-    p.dcdw = out.dcdw;
-    out = p;
-    if (settled) break;
-  }
-  if (group_) add_slope(out, omega);
-  return 1;
+  return bisect_mode(omega, mo, n_top, out) ? 1 : 0;
 }
 
 // One-mode call (mode k = m0_): proof that roots[k] is mode k, or isolation of mode k. After a
