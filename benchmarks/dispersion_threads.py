@@ -1,7 +1,7 @@
 """2 threads / 1 thread of geoinvert's batched dispersion calls (development script).
 
-The two thread counts run alternately, REPS times each (default 100), and the minimum wall time of each is
-compared, so a neighbour's burst hits both alike. Needs idle cores::
+The two thread counts run alternately, REPS times each (default 100), and the minimum wall
+time of each is compared, so a neighbour's burst hits both alike. Needs idle cores::
 
     python benchmarks/dispersion_threads.py [N_MODELS] [CASE ...]   (1000 a11 b11 a21 b21 c21 d30)
 

@@ -90,7 +90,7 @@ def run_case(name: str) -> tuple[float, float]:
     print(name + ": " + ", ".join(f"{k} {v:.0f}/s" for k, v in best.items()))
     single = best["ours single"] / peer
     batch = best["ours batch 1 thr"] / peer
-    print(f"    single/faster peer {single:.2f}x, batch(1 thr)/faster peer {batch:.2f}x", flush=True)
+    print(f"    single/faster peer {single:.2f}x, batch(1 thr)/faster peer {batch:.2f}x")
     if nm > 1:
         s1 = best["ours single, modes in one call"] / peer
         b1 = best["ours batch 1 thr, modes in one call"] / peer
