@@ -171,7 +171,9 @@ def _report(s: dict[str, Any]) -> str:
             f"network {_fmt(m['network_mean_km'], 1)} ± "
             f"{_fmt(m['network_std_km'], 1)} km; agree within uncertainties: "
             f"{m['agree_within_uncertainty']}. Whole region: Monte Carlo ≈ "
-            f"{_fmt(m['mc_seconds_region_estimate'] / 60, 1)} min vs network "
+            f"{_fmt(m['mc_seconds_region_estimate'] / 60, 1)} CPU-min (this point × "
+            f"{i['n_cells']} cells; every cell run and compared with the network: "
+            f"`python benchmarks/crust_mc_region.py --demo <this folder>`) vs network "
             f"{_fmt(i['network_seconds_region'], 3)} s.",
             "",
             "![map](crust_map.png)",

@@ -1,6 +1,7 @@
 """Inversion drivers: network inversion of observations and conventional baselines."""
 
 from .crust import CrustInversion, invert_crust, invert_dispersion_grid, mc_invert_point
+from .mc_region import MCRegionResult, mc_invert_region
 from .montecarlo import MCMCResult, adaptive_metropolis, de_mcmc_z, differential_evolution_mcmc
 from .mt import (
     MTNLCGResult,
@@ -17,6 +18,7 @@ from .nlcg import NLCGResult, SmoothnessRegulariser, nlcg
 __all__ = [
     "CrustInversion",
     "MCMCResult",
+    "MCRegionResult",
     "MTNLCGResult",
     "MTProfile",
     "NLCGResult",
@@ -32,6 +34,7 @@ __all__ = [
     "invert_profile_nlcg",
     "invert_profile_unet",
     "mc_invert_point",
+    "mc_invert_region",
     "nlcg",
     "profile_from_edi",
 ]
