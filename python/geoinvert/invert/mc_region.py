@@ -72,11 +72,11 @@ def _run_point(index: int, frequencies: NDArray, observed: NDArray, kwargs: dict
     return {"index": index, **{k: out[k] for k in _FIELDS}}
 
 
-def _read_done(path: Path, n_points: int, signature: dict) -> dict[int, dict]:
-    """Finished points of an earlier run (the first line is the run's signature)."""
+def _read_done(text: str, path: Path, n_points: int, signature: dict) -> dict[int, dict]:
+    """Finished points of an earlier run in ``text``, the content of ``path`` (the first line is
+    the run's signature)."""
     done: dict[int, dict] = {}
-    with path.open() as fh:
-        lines = fh.read().splitlines()
+    lines = text.splitlines()
     if not lines:
         return done
     head = json.loads(lines[0])
@@ -156,18 +156,17 @@ def mc_invert_region(
         "seed": seed,
         "mc": {k: repr(v) for k, v in sorted(mc_kwargs.items())},  # (a CrustPrior by its repr)
     }
-    done: dict[int, dict] = {}
     path = Path(checkpoint) if checkpoint is not None else None
-    if path is not None and path.exists():
-        done = _read_done(path, n_points, signature)
+    text = path.read_text() if path is not None and path.exists() else ""
+    done = _read_done(text, path, n_points, signature) if path is not None else {}
     n_resumed = len(done)
     todo = [i for i in range(n_points) if i not in done]
 
     start = time.perf_counter()
     fh = None
     if path is not None:
-        fresh = not path.exists() or path.stat().st_size == 0
-        cut = not fresh and not path.read_bytes().endswith(b"\n")
+        fresh = text == ""
+        cut = not fresh and not text.endswith("\n")
         fh = path.open("a")
         if cut:  # end the line an interruption cut, so the next record starts on its own
             fh.write("\n")
