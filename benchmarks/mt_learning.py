@@ -35,7 +35,9 @@ import numpy as np
 Z_NOISE = 0.025
 
 
-def data_misfit(task: Any, sections: np.ndarray, observed: np.ndarray, sigma: np.ndarray) -> list:
+def data_misfit(
+    task: Any, sections: np.ndarray, observed: np.ndarray, sigma: np.ndarray, n_threads: int = 1
+) -> list:
     """Normalised RMS misfit of each predicted section's forward response (σ per channel)."""
     from tqdm import tqdm
 
@@ -43,7 +45,7 @@ def data_misfit(task: Any, sections: np.ndarray, observed: np.ndarray, sigma: np
     for grid, obs in tqdm(
         list(zip(sections, observed, strict=True)), desc="forward predicted", unit="section"
     ):
-        pred = task.forward({"log10_rho": grid[None].astype(float)}, n_threads=1)[0]
+        pred = task.forward({"log10_rho": grid[None].astype(float)}, n_threads=n_threads)[0]
         out.append(float(np.sqrt(np.mean(((pred - obs) / sigma[:, None, None]) ** 2))))
     return out
 
@@ -63,10 +65,21 @@ def main() -> None:
     ap.add_argument("--batch-size", type=int, default=8)
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--test-fraction", type=float, default=0.2)
+    ap.add_argument(
+        "--train-sections",
+        type=int,
+        default=None,
+        help="use only the first N training sections (before mirroring), for learning curves",
+    )
     ap.add_argument("--no-mirror", action="store_true", help="no mirrored training sections")
     ap.add_argument("--low-frequency-first", action="store_true", help="old orientation (ablation)")
     ap.add_argument("--misfit-sections", type=int, default=200, help="0 = skip the forward")
-    ap.add_argument("--threads", type=int, default=1, help="torch CPU threads")
+    ap.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="torch CPU threads; also the forward solver's threads for the misfit",
+    )
     ap.add_argument("--gpus", type=int, default=None)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--resume", type=Path, default=None, help="Lightning checkpoint")
@@ -95,6 +108,10 @@ def main() -> None:
             raise SystemExit(f"{extra_path}: other frequencies or prior than {a.data[0]}")
         x_tr = np.concatenate([x_tr, extra.inputs])
         y_tr = np.concatenate([y_tr, extra.targets])
+    if a.train_sections is not None:
+        if not 0 < a.train_sections <= len(x_tr):
+            raise SystemExit(f"--train-sections must be in 1..{len(x_tr)}, got {a.train_sections}")
+        x_tr, y_tr = x_tr[: a.train_sections], y_tr[: a.train_sections]
     if not a.no_mirror:
         x_tr, y_tr = mirror_mt_sections(x_tr, y_tr)
     val = (train.inputs[:n_val], train.targets[:n_val])
@@ -168,10 +185,10 @@ def main() -> None:
         if not np.allclose(task.frequencies, td.frequencies):
             raise SystemExit("the store's frequencies are not the task's log-spaced default")
         start = time.perf_counter()
-        unet_fit = data_misfit(task, pred[:k], noisy[:k], sigma)
+        unet_fit = data_misfit(task, pred[:k], noisy[:k], sigma, a.threads)
         # the truth scores ≈ 1 by construction: a few sections confirm the yardstick
         k_truth = min(k, 20)
-        truth_fit = data_misfit(task, test.targets[:k_truth], noisy[:k_truth], sigma)
+        truth_fit = data_misfit(task, test.targets[:k_truth], noisy[:k_truth], sigma, a.threads)
         res["misfit_sections"] = k
         res["data_rms_unet_median"] = float(np.median(unet_fit))
         res["data_rms_unet_mean"] = float(np.mean(unet_fit))
