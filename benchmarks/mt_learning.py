@@ -50,6 +50,17 @@ def data_misfit(
     return out
 
 
+def store_prior(td: Any) -> Any:
+    """The :class:`~geoinvert.earth.priors.MTSectionPrior` recorded in an MT store's attributes
+    (JSON lists back to the tuples of the dataclass)."""
+    from geoinvert.earth.priors import MTSectionPrior
+
+    rec = td.attrs["prior"]
+    return MTSectionPrior(**{
+        key: (tuple(v) if isinstance(v, list) else v) for key, v in rec.items() if key != "name"
+    })  # fmt: skip
+
+
 def refine_with_nlcg(
     td: Any,
     pred: np.ndarray,
@@ -66,15 +77,10 @@ def refine_with_nlcg(
     from tqdm import tqdm
 
     from geoinvert.demo.mt import ALPHA_Z, LAM
-    from geoinvert.earth.priors import MTSectionPrior
     from geoinvert.invert.mt import invert_mt_nlcg, observed_from_section
     from geoinvert.mt import Forward2D, build_mesh
 
-    prior = MTSectionPrior(**{
-        key: (tuple(v) if isinstance(v, list) else v)
-        for key, v in td.attrs["prior"].items()
-        if key != "name"
-    })  # fmt: skip
+    prior = store_prior(td)
     f_all = np.asarray(td.frequencies, dtype=float)
     fi = np.unique(np.round(np.linspace(0, f_all.size - 1, min(10, f_all.size))).astype(int))
     f = f_all[fi]
@@ -162,7 +168,6 @@ def main() -> None:
     import torch
 
     from geoinvert.data import MTSectionTask
-    from geoinvert.earth.priors import MTSectionPrior
     from geoinvert.train import fit_mt_unet, load_model, open_training_data, save_model
     from geoinvert.train.artifact import as_trained_model
     from geoinvert.train.augment import MTImpedanceNoise, mirror_mt_sections, mt_noise_sigma
@@ -250,11 +255,7 @@ def main() -> None:
     res["rms_by_depth_row"] = np.sqrt(np.mean(err**2, axis=(0, 2))).round(4).tolist()
     if a.misfit_sections:
         k = min(a.misfit_sections, len(test))
-        prior = MTSectionPrior(**{
-            key: (tuple(v) if isinstance(v, list) else v)
-            for key, v in td.attrs["prior"].items()
-            if key != "name"
-        })  # fmt: skip
+        prior = store_prior(td)
         task = MTSectionTask(n_frequencies=len(td.frequencies), prior=prior)
         if not np.allclose(task.frequencies, td.frequencies):
             raise SystemExit("the store's frequencies are not the task's log-spaced default")
