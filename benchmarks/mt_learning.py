@@ -296,7 +296,9 @@ def _figure(path: Path, truth: np.ndarray, pred: np.ndarray, per: np.ndarray) ->
 
     order = np.argsort(per)
     picks = [order[len(order) // 10], order[len(order) // 2], order[(9 * len(order)) // 10]]
-    fig, axes = plt.subplots(len(picks), 2, figsize=(10, 2.2 * len(picks)), squeeze=False)
+    fig, axes = plt.subplots(
+        len(picks), 2, figsize=(10, 2.6 * len(picks)), squeeze=False, layout="constrained"
+    )
     for row, i in enumerate(picks):
         for col, (img, title) in enumerate(((truth[i], "truth"), (pred[i], "U-Net"))):
             ax = axes[row, col]
