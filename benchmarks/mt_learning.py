@@ -162,6 +162,12 @@ def main() -> None:
     )
     ap.add_argument("--gpus", type=int, default=None)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument(
+        "--model",
+        type=Path,
+        default=None,
+        help="evaluate this trained artefact (mt_unet.pt) instead of training one",
+    )
     ap.add_argument("--resume", type=Path, default=None, help="Lightning checkpoint")
     a = ap.parse_args()
 
@@ -199,28 +205,32 @@ def main() -> None:
     noise = sigma[None, :, None, None] * rng.standard_normal(test.inputs.shape)
     noisy = (test.inputs + noise).astype(np.float32)
 
-    trainer: dict[str, Any] = {}
-    if a.gpus:
-        trainer = {"accelerator": "gpu", "devices": a.gpus, "precision": "16-mixed"}
-    start = time.perf_counter()
-    module = fit_mt_unet(
-        (x_tr.astype(np.float32), y_tr.astype(np.float32)),
-        (val[0].astype(np.float32), val[1].astype(np.float32)),
-        width=a.width,
-        epochs=a.epochs,
-        batch_size=a.batch_size,
-        lr=a.lr,
-        out_dir=a.out / "runs",
-        seed=a.seed,
-        input_noise=MTImpedanceNoise(Z_NOISE),
-        trainer=trainer,
-        ckpt_path=a.resume,
-        high_frequency_first=not a.low_frequency_first,
-        **train.meta(),
-    )
-    train_s = time.perf_counter() - start
-    save_model(a.out / "mt_unet.pt", module)
-    model = as_trained_model(load_model(a.out / "mt_unet.pt"))
+    if a.model is None:
+        trainer: dict[str, Any] = {}
+        if a.gpus:
+            trainer = {"accelerator": "gpu", "devices": a.gpus, "precision": "16-mixed"}
+        start = time.perf_counter()
+        module = fit_mt_unet(
+            (x_tr.astype(np.float32), y_tr.astype(np.float32)),
+            (val[0].astype(np.float32), val[1].astype(np.float32)),
+            width=a.width,
+            epochs=a.epochs,
+            batch_size=a.batch_size,
+            lr=a.lr,
+            out_dir=a.out / "runs",
+            seed=a.seed,
+            input_noise=MTImpedanceNoise(Z_NOISE),
+            trainer=trainer,
+            ckpt_path=a.resume,
+            high_frequency_first=not a.low_frequency_first,
+            **train.meta(),
+        )
+        train_s: float | None = time.perf_counter() - start
+        save_model(a.out / "mt_unet.pt", module)
+        model_path = a.out / "mt_unet.pt"
+    else:  # evaluate an existing artefact: no training
+        train_s, model_path = None, a.model
+    model = as_trained_model(load_model(model_path))
 
     start = time.perf_counter()
     pred = np.asarray(model.predict(noisy, frequencies=td.frequencies), dtype=np.float64)
@@ -243,7 +253,8 @@ def main() -> None:
         "threads": a.threads,
         "high_frequency_first": not a.low_frequency_first,
         "train_s": train_s,
-        "train_samples_per_s": len(x_tr) * a.epochs / train_s,
+        "train_samples_per_s": len(x_tr) * a.epochs / train_s if train_s else None,
+        "model": str(model_path),
         "predict_s_per_section": predict_s,
         "z_noise": Z_NOISE,
         "rms_log10": float(np.sqrt(np.mean(err**2))),
