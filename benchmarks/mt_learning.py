@@ -76,21 +76,14 @@ def refine_with_nlcg(
     Model RMS (log10 Ω·m) and data RMS / σ at those frequencies, before and after."""
     from tqdm import tqdm
 
-    from geoinvert.demo.mt import ALPHA_Z, LAM
+    from geoinvert.demo.mt import ALPHA_Z, LAM, grid_forward, nlcg_frequency_indices
     from geoinvert.invert.mt import invert_mt_nlcg, observed_from_section
-    from geoinvert.mt import Forward2D, build_mesh
 
     prior = store_prior(td)
     f_all = np.asarray(td.frequencies, dtype=float)
-    fi = np.unique(np.round(np.linspace(0, f_all.size - 1, min(10, f_all.size))).astype(int))
+    fi = nlcg_frequency_indices(f_all.size)
     f = f_all[fi]
-    mesh = build_mesh(
-        np.linspace(0, prior.width, prior.nx + 1),
-        np.linspace(0, prior.depth, prior.nz + 1),
-        f,
-        min_resistivity=prior.resistivity[0],
-    )
-    fwd = Forward2D(mesh, prior.x_centres, f)
+    fwd = grid_forward(prior, f)
     w = observed_from_section(
         np.broadcast_to(1.0 / sigma[:, None, None] ** 2, (4, f.size, prior.nx))
     )
@@ -197,8 +190,8 @@ def main() -> None:
         if not 0 < a.train_sections <= len(x_tr):
             raise SystemExit(f"--train-sections must be in 1..{len(x_tr)}, got {a.train_sections}")
         x_tr, y_tr = x_tr[: a.train_sections], y_tr[: a.train_sections]
-    if not a.no_mirror:
-        x_tr, y_tr = mirror_mt_sections(x_tr, y_tr)
+    n_train_sections = len(x_tr)
+    n_train_examples = n_train_sections * (1 if a.no_mirror else 2)
     val = (train.inputs[:n_val], train.targets[:n_val])
     sigma = mt_noise_sigma(Z_NOISE)
     rng = np.random.default_rng(a.seed + 7)
@@ -206,6 +199,9 @@ def main() -> None:
     noisy = (test.inputs + noise).astype(np.float32)
 
     if a.model is None:
+        # mirrored copies only when training: an evaluation of an artefact needs none
+        if not a.no_mirror:
+            x_tr, y_tr = mirror_mt_sections(x_tr, y_tr)
         trainer: dict[str, Any] = {}
         if a.gpus:
             trainer = {"accelerator": "gpu", "devices": a.gpus, "precision": "16-mixed"}
@@ -241,9 +237,9 @@ def main() -> None:
     mean_rms = float(np.sqrt(np.mean((train.targets.mean(axis=0) - test.targets) ** 2)))
     res: dict[str, Any] = {
         "data": [str(p) for p in a.data],
-        "n_train_sections": len(x_tr) // (1 if a.no_mirror else 2),
+        "n_train_sections": n_train_sections,
         "mirrored": not a.no_mirror,
-        "n_train_examples": len(x_tr),
+        "n_train_examples": n_train_examples,
         "n_validation": int(n_val),
         "n_test": len(test),
         "width": a.width,
@@ -253,7 +249,7 @@ def main() -> None:
         "threads": a.threads,
         "high_frequency_first": not a.low_frequency_first,
         "train_s": train_s,
-        "train_samples_per_s": len(x_tr) * a.epochs / train_s if train_s else None,
+        "train_samples_per_s": n_train_examples * a.epochs / train_s if train_s else None,
         "model": str(model_path),
         "predict_s_per_section": predict_s,
         "z_noise": Z_NOISE,

@@ -27,7 +27,14 @@ from .common import generate_store, trainer_options
 from .scales import Scale
 from .steps import StepRunner
 
-__all__ = ["MT_FREQUENCIES", "paralana_folder", "report_lines", "run_mt"]
+__all__ = [
+    "MT_FREQUENCIES",
+    "grid_forward",
+    "nlcg_frequency_indices",
+    "paralana_folder",
+    "report_lines",
+    "run_mt",
+]
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +55,8 @@ FIELD_ERROR_FLOOR = 0.05
 #: demo affords it (five sections: 101 s instead of 14 s on an idle 2-core machine; the whole
 #: demo then takes ~7 min); ci keeps the coarse model.
 NLCG_SAME_MESH = {"ci": False, "small": True, "full": True}
+#: How many of the training frequencies NLCG inverts (log-evenly spread, ends included).
+NLCG_FREQUENCIES = 10
 
 
 def paralana_folder() -> Path | None:
@@ -151,6 +160,27 @@ def _train(folder: str, epochs: int, width: float, seed: int, gpus: int | None) 
     }
 
 
+def nlcg_frequency_indices(n_frequencies: int, n: int = NLCG_FREQUENCIES) -> np.ndarray:
+    """Indices of the ``n`` (at most) log-evenly spread frequencies NLCG inverts, of
+    ``n_frequencies`` log-spaced training frequencies (ends included)."""
+    return np.unique(np.round(np.linspace(0, n_frequencies - 1, min(n, n_frequencies))).astype(int))
+
+
+def grid_forward(prior: Any, frequencies: Any) -> Any:
+    """:class:`~geoinvert.mt.Forward2D` on the prior's own cells (the U-Net's 60 × 121 grid),
+    stations at the column centres (km), at ``frequencies`` (Hz)."""
+    from ..mt import Forward2D, build_mesh
+
+    f = np.asarray(frequencies, dtype=float)
+    mesh = build_mesh(
+        np.linspace(0, prior.width, prior.nx + 1),
+        np.linspace(0, prior.depth, prior.nz + 1),
+        f,
+        min_resistivity=prior.resistivity[0],
+    )
+    return Forward2D(mesh, prior.x_centres, f)
+
+
 def _coarse_geometry(prior: Any) -> tuple[np.ndarray, np.ndarray]:
     """NLCG model cells for a 600 km × 180 km section: 30 columns of 20 km, 15 rows growing
     from 2 km by 1.25 (a quarter of the columns and rows of the 60 × 121 truth grid)."""
@@ -188,20 +218,11 @@ def _nlcg_synthetic(
     td, _, (test, noisy) = _held_out(folder, seed)
     task = _task(n_frequencies)
     prior, f_all = task.prior, task.frequencies
-    fi = np.unique(np.round(np.linspace(0, f_all.size - 1, min(10, f_all.size))).astype(int))
+    fi = nlcg_frequency_indices(f_all.size)
     f = f_all[fi]
     # Common yardstick: the task's own fine mesh (the U-Net's 60 × 121 cells) at the same
     # frequencies; with same_mesh NLCG inverts on it too.
-    fine = Forward2D(
-        build_mesh(
-            np.linspace(0, prior.width, prior.nx + 1),
-            np.linspace(0, prior.depth, prior.nz + 1),
-            f,
-            min_resistivity=prior.resistivity[0],
-        ),
-        prior.x_centres,
-        f,
-    )
+    fine = grid_forward(prior, f)
     if same_mesh:
         xe, ze = (
             np.linspace(0, prior.width, prior.nx + 1),
