@@ -137,6 +137,9 @@ def main() -> None:
         default=None,
         help="use only the first N training sections (before mirroring), for learning curves",
     )
+    ap.add_argument(
+        "--bostick", action="store_true", help="add Bostick depth-mapped input channels"
+    )
     ap.add_argument("--no-mirror", action="store_true", help="no mirrored training sections")
     ap.add_argument("--low-frequency-first", action="store_true", help="old orientation (ablation)")
     ap.add_argument("--misfit-sections", type=int, default=200, help="0 = skip the forward")
@@ -219,6 +222,7 @@ def main() -> None:
             trainer=trainer,
             ckpt_path=a.resume,
             high_frequency_first=not a.low_frequency_first,
+            bostick=a.bostick,
             **train.meta(),
         )
         train_s: float | None = time.perf_counter() - start
@@ -248,6 +252,7 @@ def main() -> None:
         "lr": a.lr,
         "threads": a.threads,
         "high_frequency_first": not a.low_frequency_first,
+        "bostick": bool(model.network.get_config().get("bostick")),
         "train_s": train_s,
         "train_samples_per_s": n_train_examples * a.epochs / train_s if train_s else None,
         "model": str(model_path),

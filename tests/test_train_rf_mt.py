@@ -131,3 +131,33 @@ def test_mt_unet_training_and_artefact(tmp_path):
         model.predict(x[:, :, :50], frequencies=freqs)
     with pytest.raises(ValueError, match="frequencies"):
         model.predict(x[10:], frequencies=freqs[::-1])
+
+
+def test_mt_unet_with_bostick_channels_saves_and_loads(tmp_path):
+    from geoinvert.train import load_model, save_model
+
+    rng = np.random.default_rng(1)
+    n, nf, ns = 10, 60, 121
+    freqs = np.logspace(-4, 3, nf)  # Hz
+    y = rng.normal(2.0, 0.5, (n, 1, 1)) + 0.1 * rng.standard_normal((n, nf, ns))  # log10 Ω·m
+    x = np.stack([y, 45 + 5 * rng.standard_normal((n, nf, ns))] * 2, 1).astype(np.float32)
+    with pytest.raises(ValueError, match="bostick: needs frequencies"):
+        fit_mt_unet((x, y), width=1 / 16, epochs=1, bostick=True, frequencies=freqs)
+    module = fit_mt_unet(
+        (x[:8], y[:8]),
+        (x[8:], y[8:]),
+        width=1 / 16,
+        epochs=1,
+        batch_size=4,
+        out_dir=tmp_path,
+        trainer=TRAINER,
+        bostick=True,
+        frequencies=freqs,
+        prior={"name": "toy", "depth": 180.0},
+    )
+    cfg = module.network.get_config()["bostick"]
+    assert cfg["depth_km"] == 180.0 and len(cfg["input_shift"]) == 4
+    save_model(tmp_path / "m.pt", module)
+    loaded = load_model(tmp_path / "m.pt")
+    a = as_trained_model(module).predict(x[8:], frequencies=freqs)
+    np.testing.assert_allclose(loaded.predict(x[8:], frequencies=freqs), a, rtol=1e-6, atol=1e-6)

@@ -231,6 +231,9 @@ def train_mt(
     width: float = typer.Option(0.125, "--width", help="U-Net width factor (1 = 64...1024)."),
     batch_size: int = typer.Option(8, "--batch-size", help="Sections per batch."),
     test_fraction: float = typer.Option(0.2, "--test-fraction", help="Held-out fraction."),
+    bostick: bool = typer.Option(
+        False, "--bostick/--no-bostick", help="Add Bostick depth-mapped input channels."
+    ),
     seed: int = _SEED,
     runs: Path | None = _RUNS,
     resume: Path | None = _RESUME,
@@ -243,6 +246,7 @@ def train_mt(
     module = fit_mt_unet(
         train,
         width=width,
+        bostick=bostick,
         batch_size=batch_size,
         out_dir=runs or out.with_suffix(""),
         seed=seed,

@@ -20,6 +20,13 @@ at the bottom/right by edge replication (60×121 → 64×128), the network runs 
 and the output is cropped back to the input size. When ``out_shape`` differs from the input grid,
 the cropped output is resampled bilinearly to ``out_shape`` (the frequency axis is mapped onto
 the depth axis and stations onto columns -- a learned, not a physical, correspondence).
+
+Physical depth mapping (``bostick=...``, optional): the network also receives, per mode, the
+Niblett-Bostick resistivity-depth section of its own input (:class:`~geoinvert.nn.bostick.
+BostickDepthMap`) resampled onto the output's depth cells, as extra input channels beside the
+(reversed) frequency rows. Each frequency's information then also enters at the depth it senses,
+instead of the network having to learn the skin-depth mapping, which is non-linear: with 3 km
+cells, the frequencies from 1 kHz to about 1 Hz all sense the top one or two rows.
 """
 
 from __future__ import annotations
@@ -29,6 +36,8 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
+
+from .bostick import BostickDepthMap
 
 __all__ = ["MTUNet"]
 
@@ -61,6 +70,12 @@ class MTUNet(nn.Module):
         Reverse the frequency axis of the input (frequencies given ascending in Hz) so that the
         highest frequency lies next to the surface row of the output (see the module notes).
         Artefacts saved before this option existed load with ``False``.
+    bostick
+        ``None`` (default) or ``{"frequencies": [...] (Hz, of the input rows), "depth_km": ...
+        (km, section depth), "input_shift": [...], "input_scale": [...]}``: add the Bostick
+        depth-mapped log10 ρ_B of every mode as input channels (see the module notes). The
+        shift/scale (one per input channel) undo the input standardisation that precedes the
+        network, because the transform needs physical units (log10 Ω·m, degrees).
     """
 
     architecture = "mt_unet"
@@ -73,6 +88,7 @@ class MTUNet(nn.Module):
         base_channels: Sequence[int] = (64, 128, 256, 512, 1024),
         out_shape: tuple[int, int] | None = (60, 121),
         high_frequency_first: bool = True,
+        bostick: dict | None = None,
     ) -> None:
         super().__init__()
         if in_channels < 1:
@@ -86,13 +102,27 @@ class MTUNet(nn.Module):
             "base_channels": [int(c) for c in base_channels],
             "out_shape": None if out_shape is None else [int(v) for v in out_shape],
             "high_frequency_first": bool(high_frequency_first),
+            "bostick": None if bostick is None else _bostick_config(bostick, in_channels),
         }
         self.high_frequency_first = bool(high_frequency_first)
         self.in_channels = int(in_channels)
         self.out_shape = None if out_shape is None else (int(out_shape[0]), int(out_shape[1]))
         self.multiple = 2 ** (len(chans) - 1)
-        self.down = nn.ModuleList()
+        self.bostick: BostickDepthMap | None = None
         c_prev = self.in_channels
+        if bostick is not None:
+            cfg = self._cfg["bostick"]
+            n_depth = self.out_shape[0] if self.out_shape is not None else len(cfg["frequencies"])
+            self.bostick = BostickDepthMap(cfg["frequencies"], cfg["depth_km"], n_depth)
+            c = self.in_channels
+            self.register_buffer(
+                "bostick_shift", torch.tensor(cfg["input_shift"]).reshape(1, c, 1, 1), False
+            )
+            self.register_buffer(
+                "bostick_scale", torch.tensor(cfg["input_scale"]).reshape(1, c, 1, 1), False
+            )
+            c_prev += c // 2
+        self.down = nn.ModuleList()
         for c in chans:
             self.down.append(_double_conv(c_prev, c))
             c_prev = c
@@ -114,8 +144,11 @@ class MTUNet(nn.Module):
                 f"x: expected shape (n, {self.in_channels}, n_frequencies, n_stations), "
                 f"got {tuple(x.shape)}"
             )
+        extra = self._depth_mapped(x) if self.bostick is not None else None
         if self.high_frequency_first:
             x = x.flip(-2)
+        if extra is not None:
+            x = torch.cat([x, extra], dim=1)
         h, w = x.shape[-2:]
         ph = (-h) % self.multiple
         pw = (-w) % self.multiple
@@ -133,3 +166,31 @@ class MTUNet(nn.Module):
         if self.out_shape is not None and tuple(y.shape[-2:]) != self.out_shape:
             y = F.interpolate(y, size=self.out_shape, mode="bilinear", align_corners=False)
         return y
+
+    def _depth_mapped(self, x: Tensor) -> Tensor:
+        """Standardised Bostick log10 ρ_B per mode on the input grid (row 0 = surface)."""
+        raw = x * self.bostick_scale + self.bostick_shift
+        rho_b = self.bostick(raw)  # type: ignore[misc]
+        if rho_b.shape[-2] != x.shape[-2]:
+            rho_b = F.interpolate(rho_b, size=tuple(x.shape[-2:]), mode="bilinear")
+        # the same standardisation as each mode's log10 ρa channel
+        return (rho_b - self.bostick_shift[:, 0::2]) / self.bostick_scale[:, 0::2]
+
+
+def _bostick_config(cfg: dict, in_channels: int) -> dict:
+    """Validated, JSON-able copy of the ``bostick`` argument of :class:`MTUNet`."""
+    missing = {"frequencies", "depth_km", "input_shift", "input_scale"} - set(cfg)
+    if missing:
+        raise ValueError(f"bostick: missing {sorted(missing)}")
+    if in_channels % 2:
+        raise ValueError(f"bostick: needs [log10 rho_a, phase] channel pairs, got {in_channels}")
+    out = {
+        "frequencies": [float(v) for v in cfg["frequencies"]],
+        "depth_km": float(cfg["depth_km"]),
+        "input_shift": [float(v) for v in cfg["input_shift"]],
+        "input_scale": [float(v) for v in cfg["input_scale"]],
+    }
+    for key in ("input_shift", "input_scale"):
+        if len(out[key]) != in_channels:
+            raise ValueError(f"bostick: {key} needs {in_channels} values, got {len(out[key])}")
+    return out

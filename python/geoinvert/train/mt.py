@@ -37,6 +37,7 @@ def fit_mt_unet(
     *,
     width: float = 0.125,
     high_frequency_first: bool = True,
+    bostick: bool = False,
     out_shape: Sequence[int] | None = None,
     epochs: int = 50,
     batch_size: int = 8,
@@ -54,19 +55,33 @@ def fit_mt_unet(
     """Train the MT U-Net (MSE on standardised log10 resistivity).
 
     ``out_shape`` defaults to the target grid of the data; ``high_frequency_first`` orients the
-    frequency axis as depth (see :class:`geoinvert.nn.MTUNet`). ``**meta``: ``frequencies`` (Hz),
-    ``prior``.
+    frequency axis as depth (see :class:`geoinvert.nn.MTUNet`). ``bostick=True`` adds the
+    Niblett-Bostick depth-mapped resistivity of each mode as input channels; it needs
+    ``frequencies`` (Hz) and a ``prior`` with the section ``depth`` (km). ``**meta``:
+    ``frequencies`` (Hz), ``prior``.
     """
     pl.seed_everything(seed, workers=True, verbose=False)
     train_ds, val_ds = prepare_data(train_data, val_data, seed=seed)
     norm = normalization or mt_normalization(train_ds)
     x0, y0 = train_ds[0]
     shape = tuple(out_shape) if out_shape is not None else tuple(int(s) for s in y0.shape[-2:])
+    bostick_cfg = None
+    if bostick:
+        freqs, prior = meta.get("frequencies"), meta.get("prior")
+        if freqs is None or not isinstance(prior, dict) or "depth" not in prior:
+            raise ValueError("bostick: needs frequencies (Hz) and a prior with its depth (km)")
+        bostick_cfg = {
+            "frequencies": [float(f) for f in freqs],
+            "depth_km": float(prior["depth"]),
+            "input_shift": norm.input_shift.reshape(-1).tolist(),
+            "input_scale": norm.input_scale.reshape(-1).tolist(),
+        }
     net = MTUNet(
         int(x0.shape[0]),
         width=width,
         out_shape=shape,  # type: ignore[arg-type]
         high_frequency_first=high_frequency_first,
+        bostick=bostick_cfg,
     )
     module = RegressionModule(
         net,
