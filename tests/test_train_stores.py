@@ -236,8 +236,14 @@ def test_cli_train_rf_and_mt(tmp_path):
             "0.0625",
             "--batch-size",
             "2",
+            "--no-bostick",
         ],
     )
     assert res.exit_code == 0, res.output
     model = load_model(tmp_path / "mt.pt")
     assert model.predict(np.zeros((1, 2, 60, 121)), frequencies=freqs).shape == (1, 60, 121)
+    # the default Bostick channels need the prior's section depth, which this store lacks
+    res = CliRunner().invoke(
+        app, ["train", "mt", "--data", str(mt), "--out", str(tmp_path / "b.pt"), "--epochs", "1"]
+    )
+    assert res.exit_code == 2 and "--no-bostick" in res.output

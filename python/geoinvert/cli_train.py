@@ -232,7 +232,9 @@ def train_mt(
     batch_size: int = typer.Option(8, "--batch-size", help="Sections per batch."),
     test_fraction: float = typer.Option(0.2, "--test-fraction", help="Held-out fraction."),
     bostick: bool = typer.Option(
-        False, "--bostick/--no-bostick", help="Add Bostick depth-mapped input channels."
+        True,
+        "--bostick/--no-bostick",
+        help="Add Niblett-Bostick depth-mapped input channels (needs the prior's depth, km).",
     ),
     seed: int = _SEED,
     runs: Path | None = _RUNS,
@@ -242,6 +244,12 @@ def train_mt(
     from geoinvert.train import fit_mt_unet, open_training_data, rms_error, save_model
 
     td = open_training_data(data, "mt")
+    prior = td.meta()["prior"]
+    if bostick and not (isinstance(prior, dict) and "depth" in prior):
+        raise typer.BadParameter(
+            f"{data}: the store's prior gives no section depth (km); use --no-bostick",
+            param_hint="--bostick",
+        )
     train, test = td.split(test_fraction, seed=seed)
     module = fit_mt_unet(
         train,
