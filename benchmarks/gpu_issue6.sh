@@ -27,7 +27,7 @@ timeout 240 geoinvert generate mt --n 2000 --chunk 25 --seed 21 --out /tmp/mt200
 
 echo "$(stamp) MT U-Net full width" | tee -a "$OUT/log.txt"
 timeout 200 $PY benchmarks/mt_learning.py --data /tmp/mt2000.zarr --out "$OUT/mt_full" \
-    --width 1.0 --epochs 40 --batch-size 16 --gpus 1 --misfit-sections 20 \
+    --width 1.0 --epochs 40 --batch-size 16 --gpus 1 --misfit-sections 20 --bostick \
     > "$OUT/mt_learning.txt" 2>&1
 
 echo "$(stamp) crust MDN 380k" | tee -a "$OUT/log.txt"
