@@ -13,12 +13,14 @@ from .mt import (
     invert_profile_unet,
     profile_from_edi,
 )
+from .mt1d_smc import MT1DPosterior, layered_column_model, mt1d_layered_posterior
 from .nlcg import NLCGResult, SmoothnessRegulariser, nlcg
 
 __all__ = [
     "CrustInversion",
     "MCMCResult",
     "MCRegionResult",
+    "MT1DPosterior",
     "MTNLCGResult",
     "MTProfile",
     "NLCGResult",
@@ -33,8 +35,10 @@ __all__ = [
     "invert_mt_unet",
     "invert_profile_nlcg",
     "invert_profile_unet",
+    "layered_column_model",
     "mc_invert_point",
     "mc_invert_region",
+    "mt1d_layered_posterior",
     "nlcg",
     "profile_from_edi",
 ]
