@@ -263,6 +263,16 @@ def main() -> None:
         "rms_log10_p90_section": float(np.quantile(per, 0.9)),
         "rms_log10_mean_model": mean_rms,
     }
+    # body-free sections (one layered column at every station) have an exact Bayes floor:
+    # benchmarks/mt_floor.py; their score is the network's to compare with it
+    names = td.attrs.get("param_names") or []
+    if test.params is not None and "n_bodies" in names:
+        free = test.params[:, names.index("n_bodies")] == 0
+        res["n_test_body_free"] = int(free.sum())
+        if free.any():
+            res["rms_log10_body_free"] = float(np.sqrt(np.mean(err[free] ** 2)))
+        if (~free).any():
+            res["rms_log10_with_bodies"] = float(np.sqrt(np.mean(err[~free] ** 2)))
     # the error by depth: what the data can and cannot resolve
     res["rms_by_depth_row"] = np.sqrt(np.mean(err**2, axis=(0, 2))).round(4).tolist()
     if a.misfit_sections:
