@@ -240,6 +240,7 @@ def mt1d_layered_posterior(
     slot = np.arange(n_pool)[None, :]
     u = np.where(slot < (k - 1)[:, None], u, np.inf)  # unused interfaces: below everything
     ll = log_likelihood(k, u, r)
+    lp = log_prior(k, u)  # kept beside ll so each move evaluates only the proposal's
     beta, log_z, n_stages, scale, acc = 0.0, 0.0, 0, 0.5, float("nan")
     while beta < 1.0:
         # next exponent: the largest that keeps ess_fraction of the particles effective
@@ -264,7 +265,7 @@ def mt1d_layered_posterior(
         w = np.exp(logw - mx)
         cdf = np.cumsum(w / w.sum())
         idx = np.minimum(np.searchsorted(cdf, (rng.random() + np.arange(n)) / n), n - 1)
-        k, u, r, ll = k[idx], u[idx], r[idx], ll[idx]
+        k, u, r, ll, lp = k[idx], u[idx], r[idx], ll[idx], lp[idx]
         # step sizes per (number of layers, coordinate) from the particles, fixed for the stage
         sd_u = np.full((kmax + 1, n_pool), 0.1 * p.depth)
         sd_r = np.full((kmax + 1, kmax), 0.1 * (hi_r - lo_r))
@@ -338,10 +339,13 @@ def mt1d_layered_posterior(
                     sel = np.flatnonzero(inside)
                     ll_new = log_likelihood(k2[sel], u2[sel], r2[sel])
                     log_a = beta * (ll_new - ll[sel]) + log_q[sel]
-                    log_a += log_prior(k2[sel], u2[sel]) - log_prior(k[sel], u[sel])
+                    lp_new = log_prior(k2[sel], u2[sel])
+                    log_a += lp_new - lp[sel]
                     ok[sel] = np.log(rng.random(sel.size)) < log_a
                     ll = ll.copy()
                     ll[sel[ok[sel]]] = ll_new[ok[sel]]
+                    lp = lp.copy()
+                    lp[sel[ok[sel]]] = lp_new[ok[sel]]
                 k = np.where(ok, k2, k)
                 u = np.where(ok[:, None], u2, u)
                 r = np.where(ok[:, None], r2, r)
