@@ -5,6 +5,7 @@
 * :mod:`~geoinvert.nn.mlp` -- plain MLP baseline and deep ensembles
 * :mod:`~geoinvert.nn.rf_cnn` -- 1-D / 2-D receiver-function CNN classifiers
 * :mod:`~geoinvert.nn.unet` -- MT U-Net
+* :mod:`~geoinvert.nn.column` -- one-station MT column network (a U-Net input channel)
 
 :func:`build_network` rebuilds any of them from the ``{"architecture": ..., **get_config()}``
 record stored in a model artefact.
@@ -16,6 +17,7 @@ from typing import Any
 
 from torch import nn
 
+from .column import MTColumnNet
 from .mdn import (
     MDNHead,
     MixtureDensityNetwork,
@@ -45,6 +47,7 @@ __all__ = [
     "TABLE1_PRESETS",
     "DeepEnsemble",
     "MDNHead",
+    "MTColumnNet",
     "MTUNet",
     "MixtureDensityNetwork",
     "SAEConfig",
@@ -79,6 +82,8 @@ def build_network(record: dict[str, Any]) -> nn.Module:
         return RFCNN1D(**rec)
     if arch == "rf_cnn2d":
         return RFCNN2D(**rec)
+    if arch == "mt_column":
+        return MTColumnNet(**rec)
     if arch == "mt_unet":
         rec.setdefault("high_frequency_first", False)  # artefacts from before the option
         return MTUNet(**rec)

@@ -27,6 +27,12 @@ BostickDepthMap`) resampled onto the output's depth cells, as extra input channe
 (reversed) frequency rows. Each frequency's information then also enters at the depth it senses,
 instead of the network having to learn the skin-depth mapping, which is non-linear: with 3 km
 cells, the frequencies from 1 kHz to about 1 Hz all sense the top one or two rows.
+
+One-station estimate (``column=...``, optional): a frozen :class:`~geoinvert.nn.column.
+MTColumnNet`, trained beforehand on millions of cheap 1-D columns of the section prior, reads
+every station's sounding curves and its log10-resistivity column becomes one more input channel
+on the output's depth cells. Its weights are part of the U-Net's state (saved and loaded with
+it) but are not trained with it.
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ from torch import Tensor, nn
 from torch.nn import functional as F
 
 from .bostick import BostickDepthMap
+from .column import MTColumnNet
 
 __all__ = ["MTUNet"]
 
@@ -76,6 +83,13 @@ class MTUNet(nn.Module):
         depth-mapped log10 ρ_B of every mode as input channels (see the module notes). The
         shift/scale (one per input channel) undo the input standardisation that precedes the
         network, because the transform needs physical units (log10 Ω·m, degrees).
+    column
+        ``None`` (default) or ``{"network": MTColumnNet config, "input_shift", "input_scale"
+        (the column network's own standardisation, C x n_frequencies values each), "target_shift",
+        "target_scale" (n_depth values each, log10 Ω·m), "unet_input_shift", "unet_input_scale"
+        (C values each: the U-Net's input standardisation)}``: add the frozen one-station
+        estimate as an input channel (see the module notes). Load its weights with
+        :meth:`set_column_weights` (or with the U-Net's own state dict).
     """
 
     architecture = "mt_unet"
@@ -89,6 +103,7 @@ class MTUNet(nn.Module):
         out_shape: tuple[int, int] | None = (60, 121),
         high_frequency_first: bool = True,
         bostick: dict | None = None,
+        column: dict | None = None,
     ) -> None:
         super().__init__()
         if in_channels < 1:
@@ -104,6 +119,8 @@ class MTUNet(nn.Module):
             "high_frequency_first": bool(high_frequency_first),
             "bostick": None if bostick is None else _bostick_config(bostick, in_channels),
         }
+        if column is not None:  # only recorded when used: older artefacts have no such key
+            self._cfg["column"] = _column_config(column, in_channels)
         self.high_frequency_first = bool(high_frequency_first)
         self.in_channels = int(in_channels)
         self.out_shape = None if out_shape is None else (int(out_shape[0]), int(out_shape[1]))
@@ -122,6 +139,24 @@ class MTUNet(nn.Module):
                 "bostick_scale", torch.tensor(cfg["input_scale"]).reshape(1, c, 1, 1), False
             )
             c_prev += c // 2
+        self.column: MTColumnNet | None = None
+        if column is not None:
+            cfg = self._cfg["column"]
+            self.column = MTColumnNet(**cfg["network"])
+            for p in self.column.parameters():
+                p.requires_grad_(False)
+            nf = cfg["network"]["n_frequencies"]
+            c = self.in_channels
+            for key, shape in (
+                ("input_shift", (1, c, nf)),
+                ("input_scale", (1, c, nf)),
+                ("target_shift", (1, -1)),
+                ("target_scale", (1, -1)),
+                ("unet_input_shift", (1, c, 1, 1)),
+                ("unet_input_scale", (1, c, 1, 1)),
+            ):
+                self.register_buffer(f"column_{key}", torch.tensor(cfg[key]).reshape(shape), False)
+            c_prev += 1
         self.down = nn.ModuleList()
         for c in chans:
             self.down.append(_double_conv(c_prev, c))
@@ -144,11 +179,13 @@ class MTUNet(nn.Module):
                 f"x: expected shape (n, {self.in_channels}, n_frequencies, n_stations), "
                 f"got {tuple(x.shape)}"
             )
-        extra = self._depth_mapped(x) if self.bostick is not None else None
+        extra = [self._depth_mapped(x)] if self.bostick is not None else []
+        if self.column is not None:
+            extra.append(self._column_estimate(x))
         if self.high_frequency_first:
             x = x.flip(-2)
-        if extra is not None:
-            x = torch.cat([x, extra], dim=1)
+        if extra:
+            x = torch.cat([x, *extra], dim=1)
         h, w = x.shape[-2:]
         ph = (-h) % self.multiple
         pw = (-w) % self.multiple
@@ -175,6 +212,62 @@ class MTUNet(nn.Module):
             rho_b = F.interpolate(rho_b, size=tuple(x.shape[-2:]), mode="bilinear")
         # the same standardisation as each mode's log10 ρa channel
         return (rho_b - self.bostick_shift[:, 0::2]) / self.bostick_scale[:, 0::2]
+
+    def set_column_weights(self, state: dict) -> None:
+        """Load a trained :class:`MTColumnNet` state dict into the frozen column network."""
+        if self.column is None:
+            raise ValueError("set_column_weights: this U-Net has no column network")
+        self.column.load_state_dict(state)
+
+    def train(self, mode: bool = True) -> MTUNet:
+        super().train(mode)
+        if self.column is not None:
+            self.column.eval()  # frozen: never in training mode
+        return self
+
+    def _column_estimate(self, x: Tensor) -> Tensor:
+        """Standardised one-station log10 ρ column under every station (row 0 = surface)."""
+        raw = x * self.column_unet_input_scale + self.column_unet_input_shift
+        n, c, nf, ns = raw.shape
+        per_station = raw.permute(0, 3, 1, 2).reshape(n * ns, c, nf)
+        with torch.no_grad():
+            out = self.column((per_station - self.column_input_shift) / self.column_input_scale)  # type: ignore[misc]
+        log_rho = out * self.column_target_scale + self.column_target_shift  # (n ns, nz)
+        col = log_rho.reshape(n, ns, -1).permute(0, 2, 1).unsqueeze(1)  # (n, 1, nz, ns)
+        if col.shape[-2:] != x.shape[-2:]:
+            col = F.interpolate(col, size=tuple(x.shape[-2:]), mode="bilinear")
+        # the same standardisation as the first mode's log10 ρa channel
+        return (col - self.column_unet_input_shift[:, :1]) / self.column_unet_input_scale[:, :1]
+
+
+def _column_config(cfg: dict, in_channels: int) -> dict:
+    """Validated, JSON-able copy of the ``column`` argument of :class:`MTUNet`."""
+    keys = {"network", "input_shift", "input_scale", "target_shift", "target_scale"}
+    keys |= {"unet_input_shift", "unet_input_scale"}
+    missing = keys - set(cfg)
+    if missing:
+        raise ValueError(f"column: missing {sorted(missing)}")
+    net = dict(cfg["network"])
+    net.pop("architecture", None)
+    if int(net.get("in_channels", -1)) != in_channels:
+        raise ValueError(
+            f"column: network reads {net.get('in_channels')} channels, the U-Net {in_channels}"
+        )
+    out: dict = {"network": net}
+    sizes = {
+        "input_shift": in_channels * int(net["n_frequencies"]),
+        "input_scale": in_channels * int(net["n_frequencies"]),
+        "target_shift": int(net["n_depth"]),
+        "target_scale": int(net["n_depth"]),
+        "unet_input_shift": in_channels,
+        "unet_input_scale": in_channels,
+    }
+    for key, size in sizes.items():
+        vals = [float(v) for v in torch.as_tensor(cfg[key], dtype=torch.float64).reshape(-1)]
+        if len(vals) not in (1, size):
+            raise ValueError(f"column: {key} needs {size} values, got {len(vals)}")
+        out[key] = vals * size if len(vals) == 1 else vals
+    return out
 
 
 def _bostick_config(cfg: dict, in_channels: int) -> dict:

@@ -19,6 +19,7 @@ from .modules import (
     relative_gaussian_noise,
 )
 from .mt import fit_mt_unet, mt_normalization
+from .mt_column import fit_mt_column_net, sample_mt_columns
 from .normalization import Normalization
 from .rf import fine_tune_rf_classifier, fit_rf_classifier, rf_normalization
 from .stores import TrainingData, open_training_data
@@ -41,6 +42,7 @@ __all__ = [
     "fit_ensemble",
     "fit_mdn",
     "fit_mlp",
+    "fit_mt_column_net",
     "fit_mt_unet",
     "fit_rf_classifier",
     "fit_sae",
@@ -54,6 +56,7 @@ __all__ = [
     "relative_gaussian_noise",
     "rf_normalization",
     "rms_error",
+    "sample_mt_columns",
     "save_model",
     "split_dataset",
     "sweep_table1",

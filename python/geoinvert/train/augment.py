@@ -82,7 +82,8 @@ def mt_noise_sigma(z_relative: float = 0.025, n_modes: int = 2) -> np.ndarray:
 
 
 class MTImpedanceNoise:
-    """``x -> x + noise`` for MT sections (batch, C, n_frequencies, n_stations), C = 2 or 4.
+    """``x -> x + noise`` for MT sections (batch, C, n_frequencies, n_stations), C = 2 or 4, or
+    single-station soundings (batch, C, n_frequencies).
 
     Channels [log10 ρa (log10 Ω·m), phase (degrees)] per mode get independent Gaussian noise of
     :func:`mt_noise_sigma` ``(z_relative)``. A class rather than a closure so that it pickles
@@ -99,7 +100,8 @@ class MTImpedanceNoise:
         c = x.shape[1]
         if c % 2:
             raise ValueError(f"x: expected 2 channels per mode (log10 rho_a, phase), got {c}")
-        s = torch.as_tensor(self._sigma[:c], dtype=x.dtype, device=x.device).view(1, c, 1, 1)
+        shape = (1, c) + (1,) * (x.dim() - 2)  # sections (4-D) or single soundings (3-D)
+        s = torch.as_tensor(self._sigma[:c], dtype=x.dtype, device=x.device).view(shape)
         return x + s * torch.randn_like(x)
 
 

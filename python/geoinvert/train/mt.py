@@ -18,6 +18,7 @@ from ..nn import MTUNet
 from .data import dataset_arrays
 from .fit import TrainerOptions, attach_metadata, prepare_data, run_fit
 from .modules import RegressionModule
+from .mt_column import column_config
 from .normalization import Normalization
 
 __all__ = ["fit_mt_unet", "mt_normalization"]
@@ -38,6 +39,7 @@ def fit_mt_unet(
     width: float = 0.125,
     high_frequency_first: bool = True,
     bostick: bool = False,
+    column: Any = None,
     out_shape: Sequence[int] | None = None,
     epochs: int = 50,
     batch_size: int = 8,
@@ -76,13 +78,19 @@ def fit_mt_unet(
             "input_shift": norm.input_shift.reshape(-1).tolist(),
             "input_scale": norm.input_scale.reshape(-1).tolist(),
         }
+    column_cfg, column_state = (None, None)
+    if column is not None:
+        column_cfg, column_state = column_config(column, norm)
     net = MTUNet(
         int(x0.shape[0]),
         width=width,
         out_shape=shape,  # type: ignore[arg-type]
         high_frequency_first=high_frequency_first,
         bostick=bostick_cfg,
+        column=column_cfg,
     )
+    if column_state is not None:
+        net.set_column_weights(column_state)
     module = RegressionModule(
         net,
         norm,

@@ -1,0 +1,86 @@
+"""One-station MT column network: sampler, network, frozen U-Net channel, training."""
+
+import numpy as np
+import pytest
+import torch
+
+from geoinvert.earth.priors import MTSectionPrior
+from geoinvert.mt import forward_1d
+from geoinvert.nn import MTColumnNet, MTUNet, build_network
+from geoinvert.train import fit_mt_column_net, fit_mt_unet, sample_mt_columns
+from geoinvert.train.mt_column import column_config
+
+PRIOR = MTSectionPrior(width=80.0, depth=48.0, nx=16, nz=16)
+FREQS = np.logspace(-3, 2, 16)  # as many as depth cells: no resampling of the channel
+
+
+def test_columns_are_prior_columns_with_their_1d_response():
+    x, y = sample_mt_columns(np.random.default_rng(0), 50, FREQS, PRIOR, per_section=3)
+    assert x.shape == (50, 4, 16) and y.shape == (50, 16)
+    lo, hi = np.log10(PRIOR.resistivity)
+    assert np.all((y >= lo - 1e-6) & (y <= hi + 1e-6))
+    ra, ph, _ = forward_1d(FREQS, 10.0 ** y[7].astype(float), np.full(15, 3.0))
+    np.testing.assert_allclose(x[7, 0], np.log10(ra), atol=1e-5)
+    np.testing.assert_allclose(x[7, 1], ph, atol=1e-4)
+    np.testing.assert_array_equal(x[:, :2], x[:, 2:])  # TE = TM in 1-D
+    with pytest.raises(ValueError, match="frequencies"):
+        sample_mt_columns(np.random.default_rng(0), 5, [1.0, -2.0], PRIOR)
+    with pytest.raises(ValueError, match="per_section"):
+        sample_mt_columns(np.random.default_rng(0), 5, FREQS, PRIOR, per_section=0)
+
+
+def test_column_net_shapes_and_errors():
+    net = MTColumnNet(4, 12, 16, (32,))
+    assert net(torch.zeros(3, 4, 12)).shape == (3, 16)
+    with pytest.raises(ValueError, match="x: expected"):
+        net(torch.zeros(3, 4, 11))
+    rebuilt = build_network({"architecture": "mt_column", **net.get_config()})
+    assert isinstance(rebuilt, MTColumnNet)
+
+
+def test_column_training_learns_and_the_unet_channel_is_frozen(tmp_path):
+    rng = np.random.default_rng(1)
+    tr = sample_mt_columns(rng, 3000, FREQS, PRIOR)
+    va = sample_mt_columns(rng, 300, FREQS, PRIOR)
+    col = fit_mt_column_net(
+        tr, va, frequencies=FREQS, hidden=(64, 64), epochs=8, batch_size=128,
+        out_dir=tmp_path / "col", trainer={"progress_bar": False},
+    )  # fmt: skip
+    with torch.no_grad():
+        xn = (torch.from_numpy(va[0]) - col.input_shift) / col.input_scale
+        pred = col.network(xn) * col.target_scale + col.target_shift
+    rms = float(np.sqrt(np.mean((pred.numpy() - va[1]) ** 2)))
+    rms_mean = float(np.sqrt(np.mean((va[1] - tr[1].mean(0)) ** 2)))
+    assert rms < 0.8 * rms_mean
+
+    # a tiny U-Net with the column channel: the channel equals the column net per station
+    x = np.repeat(va[0][:8, :, :, None], PRIOR.nx, axis=3)  # (8, 4, 16, 16) laterally uniform
+    y = np.repeat(va[1][:8, :, None], PRIOR.nx, axis=2)
+    unet = fit_mt_unet(
+        (x, y), (x[:2], y[:2]), width=1 / 32, column=col, epochs=1, batch_size=4,
+        out_dir=tmp_path / "unet", trainer={"progress_bar": False},
+    )  # fmt: skip
+    net = unet.network
+    assert net.column is not None and not any(p.requires_grad for p in net.column.parameters())
+    for a, b in zip(
+        net.column.state_dict().values(), col.network.state_dict().values(), strict=True
+    ):
+        torch.testing.assert_close(a, b)  # training the U-Net left the column net unchanged
+    xs = unet.norm_x(torch.from_numpy(x[:2]))
+    ch = net._column_estimate(xs)  # standardised like the first log10 rho_a channel
+    log_rho = ch * net.column_unet_input_scale[:, :1] + net.column_unet_input_shift[:, :1]
+    torch.testing.assert_close(log_rho[:, 0, :, 3], pred[:2], atol=1e-4, rtol=1e-4)
+    rebuilt = build_network({"architecture": "mt_unet", **net.get_config()})
+    rebuilt.load_state_dict(net.state_dict())
+    rebuilt.eval(), net.eval()
+    torch.testing.assert_close(rebuilt(xs), net(xs))
+
+
+def test_column_config_rejects_other_networks():
+    class Fake:
+        network = MTUNet(4, width=1 / 32, out_shape=None)
+
+    with pytest.raises(ValueError, match="mt_column"):
+        column_config(Fake(), None)
+    with pytest.raises(ValueError, match="column: missing"):
+        MTUNet(4, width=1 / 32, column={"network": {}})
