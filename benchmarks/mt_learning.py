@@ -140,6 +140,12 @@ def main() -> None:
     ap.add_argument(
         "--bostick", action="store_true", help="add Bostick depth-mapped input channels"
     )
+    ap.add_argument(
+        "--column",
+        type=Path,
+        default=None,
+        help="one-station column network artefact (benchmarks/mt_column.py) as an input channel",
+    )
     ap.add_argument("--no-mirror", action="store_true", help="no mirrored training sections")
     ap.add_argument("--low-frequency-first", action="store_true", help="old orientation (ablation)")
     ap.add_argument("--misfit-sections", type=int, default=200, help="0 = skip the forward")
@@ -223,6 +229,7 @@ def main() -> None:
             ckpt_path=a.resume,
             high_frequency_first=not a.low_frequency_first,
             bostick=a.bostick,
+            column=None if a.column is None else load_model(a.column),
             **train.meta(),
         )
         train_s: float | None = time.perf_counter() - start
@@ -253,6 +260,7 @@ def main() -> None:
         "threads": a.threads,
         "high_frequency_first": not a.low_frequency_first,
         "bostick": bool(model.network.get_config().get("bostick")),
+        "column": bool(model.network.get_config().get("column")),
         "train_s": train_s,
         "train_samples_per_s": n_train_examples * a.epochs / train_s if train_s else None,
         "model": str(model_path),
