@@ -247,3 +247,17 @@ def test_cli_train_rf_and_mt(tmp_path):
         app, ["train", "mt", "--data", str(mt), "--out", str(tmp_path / "b.pt"), "--epochs", "1"]
     )
     assert res.exit_code == 2 and "--no-bostick" in res.output
+    # a column network for other frequencies than the store's is refused before training
+    from geoinvert.earth.priors import MTSectionPrior
+    from geoinvert.train import fit_mt_column_net, sample_mt_columns, save_model
+
+    small, f12 = MTSectionPrior(nx=8, nz=60), np.logspace(-2, 1, 12)
+    cols = sample_mt_columns(rng, 64, f12, small, n_threads=1)
+    col = fit_mt_column_net(
+        cols, cols, frequencies=f12, hidden=(8,), epochs=1, batch_size=32,
+        out_dir=tmp_path / "col", trainer={"progress_bar": False},
+    )  # fmt: skip
+    save_model(tmp_path / "col.pt", col)
+    args = ["train", "mt", "--data", str(mt), "--out", str(tmp_path / "c.pt"), "--epochs", "1"]
+    res = CliRunner().invoke(app, [*args, "--no-bostick", "--column", str(tmp_path / "col.pt")])
+    assert res.exit_code == 2 and "frequencies" in res.output, res.output

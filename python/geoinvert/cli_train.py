@@ -221,6 +221,14 @@ def train_rf(
     typer.echo(f"held-out accuracy {acc:.3f}, ROC-AUC {auc:.3f} on {len(test)}; model in {out}")
 
 
+_COLUMN = typer.Option(
+    None,
+    "--column",
+    help="One-station column-network artefact (benchmarks/mt_column.py) whose per-station "
+    "estimate becomes a frozen input channel; it must expect the store's frequencies (Hz).",
+)
+
+
 @train_app.command("mt")
 def train_mt(
     data: Path = _DATA,
@@ -236,6 +244,7 @@ def train_mt(
         "--bostick/--no-bostick",
         help="Add Niblett-Bostick depth-mapped input channels (needs the prior's depth, km).",
     ),
+    column: Path | None = _COLUMN,
     seed: int = _SEED,
     runs: Path | None = _RUNS,
     resume: Path | None = _RESUME,
@@ -250,11 +259,28 @@ def train_mt(
             f"{data}: the store's prior gives no section depth (km); use --no-bostick",
             param_hint="--bostick",
         )
+    column_model = None
+    if column is not None:
+        import numpy as np
+
+        from geoinvert.train import load_model
+
+        column_model = load_model(column)
+        f_col, f_store = column_model.frequencies, np.asarray(td.frequencies)
+        if (
+            f_col is None
+            or f_col.shape != f_store.shape
+            or not np.allclose(f_col, f_store, rtol=1e-9)
+        ):
+            raise typer.BadParameter(
+                f"{column}: its frequencies (Hz) differ from those of {data}", param_hint="--column"
+            )
     train, test = td.split(test_fraction, seed=seed)
     module = fit_mt_unet(
         train,
         width=width,
         bostick=bostick,
+        column=column_model,
         batch_size=batch_size,
         out_dir=runs or out.with_suffix(""),
         seed=seed,
