@@ -57,9 +57,11 @@ def test_column_training_learns_and_the_unet_channel_is_frozen(tmp_path):
     x = np.repeat(va[0][:8, :, :, None], PRIOR.nx, axis=3)  # (8, 4, 16, 16) laterally uniform
     y = np.repeat(va[1][:8, :, None], PRIOR.nx, axis=2)
     unet = fit_mt_unet(
-        (x, y), (x[:2], y[:2]), width=1 / 32, column=col, epochs=1, batch_size=4,
+        (x, y), (x[:2], y[:2]), width=1 / 32, column=col, epochs=1, batch_size=4, frequencies=FREQS,
         out_dir=tmp_path / "unet", trainer={"progress_bar": False},
     )  # fmt: skip
+    with pytest.raises(ValueError, match="frequencies"):
+        fit_mt_unet((x, y), column=col, frequencies=FREQS * 2, epochs=1, out_dir=tmp_path / "u2")
     net = unet.network
     assert net.column is not None and not any(p.requires_grad for p in net.column.parameters())
     for a, b in zip(

@@ -261,20 +261,14 @@ def train_mt(
         )
     column_model = None
     if column is not None:
-        import numpy as np
-
         from geoinvert.train import load_model
+        from geoinvert.train.mt import check_column_frequencies
 
         column_model = load_model(column)
-        f_col, f_store = column_model.frequencies, np.asarray(td.frequencies)
-        if (
-            f_col is None
-            or f_col.shape != f_store.shape
-            or not np.allclose(f_col, f_store, rtol=1e-9)
-        ):
-            raise typer.BadParameter(
-                f"{column}: its frequencies (Hz) differ from those of {data}", param_hint="--column"
-            )
+        try:  # before training, the same check fit_mt_unet makes
+            check_column_frequencies(column_model, td.frequencies)
+        except ValueError as err:
+            raise typer.BadParameter(f"{column}: {err}", param_hint="--column") from err
     train, test = td.split(test_fraction, seed=seed)
     module = fit_mt_unet(
         train,

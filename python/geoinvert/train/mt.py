@@ -21,7 +21,7 @@ from .modules import RegressionModule
 from .mt_column import column_config
 from .normalization import Normalization
 
-__all__ = ["fit_mt_unet", "mt_normalization"]
+__all__ = ["check_column_frequencies", "fit_mt_unet", "mt_normalization"]
 
 
 def mt_normalization(train_ds: Any) -> Normalization:
@@ -80,6 +80,7 @@ def fit_mt_unet(
         }
     column_cfg, column_state = (None, None)
     if column is not None:
+        check_column_frequencies(column, meta.get("frequencies"))
         column_cfg, column_state = column_config(column, norm)
     net = MTUNet(
         int(x0.shape[0]),
@@ -120,3 +121,18 @@ def fit_mt_unet(
         ckpt_path=ckpt_path,
     )
     return module
+
+
+def check_column_frequencies(column: Any, frequencies: Any) -> None:
+    """A column network reads the data's frequency rows as they are: refuse other frequencies."""
+    import numpy as np
+
+    axis = getattr(column, "axis", None)  # a training module: ("frequencies", [...])
+    f_col = getattr(column, "frequencies", None)  # a loaded artefact
+    if f_col is None and axis is not None and axis[0] == "frequencies":
+        f_col = axis[1]
+    if f_col is None or frequencies is None:
+        raise ValueError("column: needs the frequencies (Hz) of both the column network and data")
+    f_col, f_data = np.asarray(f_col, dtype=float), np.asarray(frequencies, dtype=float)
+    if f_col.shape != f_data.shape or not np.allclose(f_col, f_data, rtol=1e-9):
+        raise ValueError("column: the column network's frequencies (Hz) differ from the data's")
