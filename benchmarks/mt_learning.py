@@ -51,14 +51,10 @@ def data_misfit(
 
 
 def store_prior(td: Any) -> Any:
-    """The :class:`~geoinvert.earth.priors.MTSectionPrior` recorded in an MT store's attributes
-    (JSON lists back to the tuples of the dataclass)."""
+    """The :class:`~geoinvert.earth.priors.MTSectionPrior` recorded in an MT store's attributes."""
     from geoinvert.earth.priors import MTSectionPrior
 
-    rec = td.attrs["prior"]
-    return MTSectionPrior(**{
-        key: (tuple(v) if isinstance(v, list) else v) for key, v in rec.items() if key != "name"
-    })  # fmt: skip
+    return MTSectionPrior.from_dict(td.attrs["prior"])
 
 
 def refine_with_nlcg(
@@ -146,6 +142,11 @@ def main() -> None:
         default=None,
         help="one-station column network artefact (benchmarks/mt_column.py) as an input channel",
     )
+    ap.add_argument(
+        "--column-lateral",
+        action="store_true",
+        help="with --column: also the column of the profile's median sounding as a channel",
+    )
     ap.add_argument("--no-mirror", action="store_true", help="no mirrored training sections")
     ap.add_argument("--low-frequency-first", action="store_true", help="old orientation (ablation)")
     ap.add_argument("--misfit-sections", type=int, default=200, help="0 = skip the forward")
@@ -230,6 +231,7 @@ def main() -> None:
             high_frequency_first=not a.low_frequency_first,
             bostick=a.bostick,
             column=None if a.column is None else load_model(a.column),
+            column_lateral=a.column_lateral,
             **train.meta(),
         )
         train_s: float | None = time.perf_counter() - start
@@ -261,6 +263,7 @@ def main() -> None:
         "high_frequency_first": not a.low_frequency_first,
         "bostick": bool(model.network.get_config().get("bostick")),
         "column": bool(model.network.get_config().get("column")),
+        "column_lateral": bool((model.network.get_config().get("column") or {}).get("lateral")),
         "train_s": train_s,
         "train_samples_per_s": n_train_examples * a.epochs / train_s if train_s else None,
         "model": str(model_path),

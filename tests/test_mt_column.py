@@ -78,6 +78,42 @@ def test_column_training_learns_and_the_unet_channel_is_frozen(tmp_path):
     torch.testing.assert_close(rebuilt(xs), net(xs))
 
 
+def test_lateral_channel_reads_the_median_sounding(tmp_path):
+    rng = np.random.default_rng(2)
+    tr = sample_mt_columns(rng, 500, FREQS, PRIOR)
+    col = fit_mt_column_net(
+        tr, tr, frequencies=FREQS, hidden=(16,), epochs=1, batch_size=128,
+        out_dir=tmp_path / "col", trainer={"progress_bar": False},
+    )  # fmt: skip
+    x = np.repeat(tr[0][:2, :, :, None], PRIOR.nx, axis=3).copy()  # (2, 4, 16, 16)
+    x[:, :, :, :5] += 0.7  # a "body" under 5 of 16 stations: the median sounding ignores it
+    y = np.repeat(tr[1][:2, :, None], PRIOR.nx, axis=2)
+    with pytest.raises(ValueError, match="column_lateral"):
+        fit_mt_unet((x, y), column_lateral=True, epochs=1, out_dir=tmp_path / "u0")
+    unet = fit_mt_unet(
+        (x, y), (x, y), width=1 / 32, column=col, column_lateral=True, epochs=1, batch_size=2,
+        frequencies=FREQS, out_dir=tmp_path / "unet", trainer={"progress_bar": False},
+    )  # fmt: skip
+    net = unet.network
+    assert net.get_config()["column"]["lateral"] is True
+    assert net.down[0][0].in_channels == 4 + 2  # inputs, per-station and lateral estimate
+    xs = unet.norm_x(torch.from_numpy(x))
+    ch = net._column_estimate(xs)
+    log_rho = ch * net.column_unet_input_scale[:, :1] + net.column_unet_input_shift[:, :1]
+    with torch.no_grad():
+        clean = torch.from_numpy(tr[0][:2])
+        expect = col.network((clean - col.input_shift) / col.input_scale)
+        expect = expect * col.target_scale + col.target_shift
+    for station in (0, 9, 15):  # the same background estimate under every station
+        torch.testing.assert_close(log_rho[:, 1, :, station], expect, atol=1e-4, rtol=1e-4)
+    torch.testing.assert_close(log_rho[:, 0, :, 9], expect, atol=1e-4, rtol=1e-4)
+    assert not torch.allclose(log_rho[:, 0, :, 2], expect, atol=1e-3)  # disturbed station
+    rebuilt = build_network({"architecture": "mt_unet", **net.get_config()})
+    rebuilt.load_state_dict(net.state_dict())
+    rebuilt.eval(), net.eval()
+    torch.testing.assert_close(rebuilt(xs), net(xs))
+
+
 def test_column_config_rejects_other_networks():
     class Fake:
         network = MTUNet(4, width=1 / 32, out_shape=None)

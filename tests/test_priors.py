@@ -171,3 +171,13 @@ def test_prem_based_crust() -> None:
         CrustPrior(crust_model="prem")
     with pytest.raises(ValueError, match="crust_model"):
         CrustPrior(crust_model="crust1")
+
+
+def test_mt_prior_dict_round_trip_through_json():
+    import json
+
+    p = MTSectionPrior(depth=90.0, nz=30, n_bodies=(0, 2))
+    back = MTSectionPrior.from_dict(json.loads(json.dumps(p.to_dict())))
+    assert back == p
+    with pytest.raises(ValueError, match="unknown MT prior keys"):
+        MTSectionPrior.from_dict({"depth": 90.0, "thickness": 3.0})

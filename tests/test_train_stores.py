@@ -261,3 +261,40 @@ def test_cli_train_rf_and_mt(tmp_path):
     args = ["train", "mt", "--data", str(mt), "--out", str(tmp_path / "c.pt"), "--epochs", "1"]
     res = CliRunner().invoke(app, [*args, "--no-bostick", "--column", str(tmp_path / "col.pt")])
     assert res.exit_code == 2 and "frequencies" in res.output, res.output
+
+
+def test_cli_train_mt_column_then_unet_with_lateral_channel(tmp_path):
+    from geoinvert.earth.priors import MTSectionPrior
+
+    torch.set_num_threads(1)
+    rng = np.random.default_rng(3)
+    freqs = np.logspace(-4, 3, 60)
+    attrs = {"frequencies": freqs.tolist(), "prior": MTSectionPrior().to_dict()}
+    mt = _write(
+        tmp_path / "mt4.zarr",
+        rng.standard_normal((4, 4, 60, 121)),
+        rng.standard_normal((4, 60, 121)),
+        attrs,
+    )
+    bare = _write(tmp_path / "bare.zarr", rng.standard_normal((2, 4, 60, 121)),
+                  rng.standard_normal((2, 60, 121)), {"frequencies": freqs.tolist()})  # fmt: skip
+    col = ["train", "mt-column", "--out", str(tmp_path / "col.pt"), "--gpus", "0"]
+    small = ["--columns", "300", "--hidden", "16,16", "--epochs", "1"]
+    res = CliRunner().invoke(app, [*col, "--data", str(bare), *small])
+    assert res.exit_code == 2 and "no MT prior" in res.output, res.output
+    res = CliRunner().invoke(app, [*col, "--data", str(mt), *small, "--hidden", "16,x"])
+    assert res.exit_code == 2 and "--hidden" in res.output, res.output
+    res = CliRunner().invoke(app, [*col, "--data", str(mt), *small])
+    assert res.exit_code == 0, res.output
+    assert "fresh-column log10-resistivity RMS" in res.output
+    column = load_model(tmp_path / "col.pt")
+    assert column.predict(np.zeros((2, 4, 60)), frequencies=freqs).shape == (2, 60)
+
+    unet = ["train", "mt", "--data", str(mt), "--out", str(tmp_path / "u.pt"), "--epochs", "1"]
+    unet += ["--gpus", "0", "--width", "0.0625", "--batch-size", "2"]
+    res = CliRunner().invoke(app, [*unet, "--column-lateral"])
+    assert res.exit_code == 2 and "--column" in res.output, res.output
+    res = CliRunner().invoke(app, [*unet, "--column", str(tmp_path / "col.pt"), "--column-lateral"])
+    assert res.exit_code == 0, res.output
+    net = load_model(tmp_path / "u.pt").network
+    assert net.get_config()["column"]["lateral"] is True and net.column_lateral

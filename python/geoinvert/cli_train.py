@@ -1,4 +1,4 @@
-"""``geoinvert train {crust,rf,mt}``: train the networks on a generated store.
+"""``geoinvert train {crust,rf,mt,mt-column}``: train the networks on a generated store.
 
 Registered on the main app by :mod:`geoinvert.cli`. Only typer is imported here; torch and
 Lightning are imported inside the commands, so ``import geoinvert.cli`` stays light.
@@ -245,6 +245,12 @@ def train_mt(
         help="Add Niblett-Bostick depth-mapped input channels (needs the prior's depth, km).",
     ),
     column: Path | None = _COLUMN,
+    column_lateral: bool = typer.Option(
+        False,
+        "--column-lateral/--no-column-lateral",
+        help="With --column: also the column network's estimate from the profile's median "
+        "sounding (the layered background) as an input channel.",
+    ),
     seed: int = _SEED,
     runs: Path | None = _RUNS,
     resume: Path | None = _RESUME,
@@ -269,12 +275,15 @@ def train_mt(
             check_column_frequencies(column_model, td.frequencies)
         except ValueError as err:
             raise typer.BadParameter(f"{column}: {err}", param_hint="--column") from err
+    elif column_lateral:
+        raise typer.BadParameter("needs --column MODEL", param_hint="--column-lateral")
     train, test = td.split(test_fraction, seed=seed)
     module = fit_mt_unet(
         train,
         width=width,
         bostick=bostick,
         column=column_model,
+        column_lateral=column_lateral,
         batch_size=batch_size,
         out_dir=runs or out.with_suffix(""),
         seed=seed,
@@ -288,4 +297,80 @@ def train_mt(
     typer.echo(
         f"held-out log10-resistivity RMS {rms_error(module, test):.3f} on {len(test)} "
         f"sections; model in {out}"
+    )
+
+
+_COLUMN_DATA = typer.Option(
+    ..., "--data", help="MT store whose prior and frequencies (Hz) the columns follow."
+)
+
+
+@train_app.command("mt-column")
+def train_mt_column(
+    data: Path = _COLUMN_DATA,
+    out: Path = _OUT,
+    columns: int = typer.Option(1_000_000, "--columns", help="1-D training columns to draw."),
+    hidden: str = typer.Option("384,384,384", "--hidden", help="Hidden widths, comma-separated."),
+    epochs: int = typer.Option(10, "--epochs", help="Epochs."),
+    batch_size: int = typer.Option(1024, "--batch-size", help="Columns per batch."),
+    lr: float = typer.Option(2e-3, "--lr", help="Peak learning rate (cosine schedule)."),
+    noise: float = typer.Option(0.025, "--noise", help="Relative impedance noise per batch."),
+    gpus: int | None = _GPUS,
+    nodes: int = _NODES,
+    seed: int = _SEED,
+    runs: Path | None = _RUNS,
+    resume: Path | None = _RESUME,
+) -> None:
+    """One-station MT column network (for `geoinvert train mt --column`): TE/TM log10 ρa and
+    phase at one station → log10 resistivity (Ω·m) column, trained on 1-D columns of the
+    store's section prior (layers and bodies)."""
+    import numpy as np
+
+    from geoinvert.earth.priors import MTSectionPrior
+    from geoinvert.train import fit_mt_column_net, open_training_data, sample_mt_columns, save_model
+
+    try:
+        widths = [int(v) for v in hidden.split(",") if v.strip()]
+    except ValueError as err:
+        raise typer.BadParameter(f"{hidden!r}: {err}", param_hint="--hidden") from err
+    if not widths or min(widths) < 1:
+        raise typer.BadParameter(f"{hidden!r}: need positive widths", param_hint="--hidden")
+    if columns < 1:
+        raise typer.BadParameter(f"{columns}: need at least one column", param_hint="--columns")
+    td = open_training_data(data, "mt")
+    rec = td.attrs.get("prior")
+    if not isinstance(rec, dict):
+        raise typer.BadParameter(f"{data}: the store records no MT prior", param_hint="--data")
+    prior = MTSectionPrior.from_dict(rec)
+    f = np.asarray(td.frequencies, dtype=float)
+    rng = np.random.default_rng(seed + 100)  # a fixed draw: --resume sees the same columns
+    train = sample_mt_columns(rng, columns, f, prior)
+    val = sample_mt_columns(rng, max(1000, min(20_000, columns // 50)), f, prior)
+    module = fit_mt_column_net(
+        train,
+        val,
+        frequencies=f,
+        prior=rec,
+        hidden=widths,
+        z_relative=noise,
+        epochs=epochs,
+        batch_size=batch_size,
+        lr=lr,
+        out_dir=runs or out.with_suffix(""),
+        seed=seed,
+        trainer=_trainer_options(gpus, nodes),
+        ckpt_path=resume,
+    )
+    save_model(out, module, extra=_store_summary(data, td.attrs))
+    import torch
+
+    from geoinvert.train import rms_error
+    from geoinvert.train.augment import MTImpedanceNoise
+
+    x_te, y_te = sample_mt_columns(np.random.default_rng(seed + 200), 5000, f, prior)
+    torch.manual_seed(seed + 5)
+    x_te = MTImpedanceNoise(noise)(torch.from_numpy(x_te)).numpy()
+    typer.echo(
+        f"fresh-column log10-resistivity RMS {rms_error(module, (x_te, y_te)):.3f} on "
+        f"{len(y_te)} noisy columns of the prior; trained on {columns}; model in {out}"
     )

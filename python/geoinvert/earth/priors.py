@@ -40,7 +40,7 @@ impedance contrast; :class:`RFPrior` ``x_dlnvs``).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -480,6 +480,16 @@ class MTSectionPrior:
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": "mt", **_to_dict(self)}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> MTSectionPrior:
+        """Inverse of :meth:`to_dict` (e.g. a store's ``attrs["prior"]``; JSON lists → tuples)."""
+        names = {f.name for f in fields(cls)}
+        unknown = set(d) - names - {"name"}
+        if unknown:
+            raise ValueError(f"prior: unknown MT prior keys {sorted(unknown)}")
+        kept = {k: v for k, v in d.items() if k in names}
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in kept.items()})
 
 
 @dataclass

@@ -32,7 +32,11 @@ One-station estimate (``column=...``, optional): a frozen :class:`~geoinvert.nn.
 MTColumnNet`, trained beforehand on millions of cheap 1-D columns of the section prior, reads
 every station's sounding curves and its log10-resistivity column becomes one more input channel
 on the output's depth cells. Its weights are part of the U-Net's state (saved and loaded with
-it) but are not trained with it.
+it) but are not trained with it. With ``column["lateral"]`` a second channel holds the same
+network's estimate from the station-wise median of the sounding curves along the whole profile,
+the same under every station: the prior's layers are flat, so where bodies disturb a minority of
+stations the median sounding is that of the layered background, with the noise of one station
+reduced about tenfold.
 """
 
 from __future__ import annotations
@@ -87,8 +91,9 @@ class MTUNet(nn.Module):
         ``None`` (default) or ``{"network": MTColumnNet config, "input_shift", "input_scale"
         (the column network's own standardisation, C x n_frequencies values each), "target_shift",
         "target_scale" (n_depth values each, log10 Ω·m), "unet_input_shift", "unet_input_scale"
-        (C values each: the U-Net's input standardisation)}``: add the frozen one-station
-        estimate as an input channel (see the module notes). Load its weights with
+        (C values each: the U-Net's input standardisation), optional "lateral" (bool)}``: add the
+        frozen one-station estimate as an input channel, and with ``lateral`` its estimate from
+        the profile's median sounding as a second one (see the module notes). Load its weights with
         :meth:`set_column_weights` (or with the U-Net's own state dict).
     """
 
@@ -156,7 +161,8 @@ class MTUNet(nn.Module):
                 ("unet_input_scale", (1, c, 1, 1)),
             ):
                 self.register_buffer(f"column_{key}", torch.tensor(cfg[key]).reshape(shape), False)
-            c_prev += 1
+            self.column_lateral = bool(cfg.get("lateral", False))
+            c_prev += 2 if self.column_lateral else 1
         self.down = nn.ModuleList()
         for c in chans:
             self.down.append(_double_conv(c_prev, c))
@@ -225,15 +231,22 @@ class MTUNet(nn.Module):
             self.column.eval()  # frozen: never in training mode
         return self
 
+    def _column_net(self, soundings: Tensor) -> Tensor:
+        """log10 ρ (log10 Ω·m) columns (m, nz) of raw soundings (m, C, n_frequencies)."""
+        with torch.no_grad():
+            out = self.column((soundings - self.column_input_shift) / self.column_input_scale)  # type: ignore[misc]
+        return out * self.column_target_scale + self.column_target_shift
+
     def _column_estimate(self, x: Tensor) -> Tensor:
-        """Standardised one-station log10 ρ column under every station (row 0 = surface)."""
+        """Standardised one-station log10 ρ column under every station (row 0 = surface), and
+        with ``lateral`` the column of the profile's median sounding beside it."""
         raw = x * self.column_unet_input_scale + self.column_unet_input_shift
         n, c, nf, ns = raw.shape
-        per_station = raw.permute(0, 3, 1, 2).reshape(n * ns, c, nf)
-        with torch.no_grad():
-            out = self.column((per_station - self.column_input_shift) / self.column_input_scale)  # type: ignore[misc]
-        log_rho = out * self.column_target_scale + self.column_target_shift  # (n ns, nz)
+        log_rho = self._column_net(raw.permute(0, 3, 1, 2).reshape(n * ns, c, nf))
         col = log_rho.reshape(n, ns, -1).permute(0, 2, 1).unsqueeze(1)  # (n, 1, nz, ns)
+        if self.column_lateral:
+            background = self._column_net(raw.median(dim=-1).values)  # (n, nz)
+            col = torch.cat([col, background[:, None, :, None].expand_as(col)], dim=1)
         if col.shape[-2:] != x.shape[-2:]:
             col = F.interpolate(col, size=tuple(x.shape[-2:]), mode="bilinear")
         # the same standardisation as the first mode's log10 ρa channel
@@ -254,6 +267,8 @@ def _column_config(cfg: dict, in_channels: int) -> dict:
             f"column: network reads {net.get('in_channels')} channels, the U-Net {in_channels}"
         )
     out: dict = {"network": net}
+    if cfg.get("lateral"):  # only recorded when used: older artefacts have no such key
+        out["lateral"] = True
     sizes = {
         "input_shift": in_channels * int(net["n_frequencies"]),
         "input_scale": in_channels * int(net["n_frequencies"]),

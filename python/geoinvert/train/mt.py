@@ -40,6 +40,7 @@ def fit_mt_unet(
     high_frequency_first: bool = True,
     bostick: bool = False,
     column: Any = None,
+    column_lateral: bool = False,
     out_shape: Sequence[int] | None = None,
     epochs: int = 50,
     batch_size: int = 8,
@@ -59,7 +60,10 @@ def fit_mt_unet(
     ``out_shape`` defaults to the target grid of the data; ``high_frequency_first`` orients the
     frequency axis as depth (see :class:`geoinvert.nn.MTUNet`). ``bostick=True`` adds the
     Niblett-Bostick depth-mapped resistivity of each mode as input channels; it needs
-    ``frequencies`` (Hz) and a ``prior`` with the section ``depth`` (km). ``**meta``:
+    ``frequencies`` (Hz) and a ``prior`` with the section ``depth`` (km). ``column``: a trained
+    one-station column network (:func:`~geoinvert.train.fit_mt_column_net`) whose estimate under
+    every station becomes a frozen input channel, with ``column_lateral`` also its estimate from
+    the profile's median sounding. ``**meta``:
     ``frequencies`` (Hz), ``prior``.
     """
     pl.seed_everything(seed, workers=True, verbose=False)
@@ -81,7 +85,9 @@ def fit_mt_unet(
     column_cfg, column_state = (None, None)
     if column is not None:
         check_column_frequencies(column, meta.get("frequencies"))
-        column_cfg, column_state = column_config(column, norm)
+        column_cfg, column_state = column_config(column, norm, lateral=column_lateral)
+    elif column_lateral:
+        raise ValueError("column_lateral: needs a column network (column=...)")
     net = MTUNet(
         int(x0.shape[0]),
         width=width,

@@ -104,6 +104,7 @@ def fit_mt_column_net(
     out_dir: str | Path = "runs/mt_column",
     seed: int = 0,
     trainer: dict[str, Any] | None = None,
+    ckpt_path: str | Path | None = None,
 ) -> Any:
     """Train :class:`~geoinvert.nn.MTColumnNet` (MSE on per-cell standardised log10 ρ).
 
@@ -111,7 +112,8 @@ def fit_mt_column_net(
     :func:`sample_mt_columns` (noise-free); impedance noise of relative size ``z_relative`` is
     drawn afresh for every training batch (:class:`~geoinvert.train.augment.MTImpedanceNoise`);
     the validation inputs get one fixed draw. ``frequencies`` (Hz) and ``prior`` (its dict) are
-    recorded for the artefact. Returns the trained :class:`~geoinvert.train.modules.
+    recorded for the artefact; ``ckpt_path`` resumes an interrupted run from its checkpoint
+    (the same data must be passed again). Returns the trained :class:`~geoinvert.train.modules.
     RegressionModule` (best validation weights).
     """
     import lightning.pytorch as pl
@@ -158,14 +160,19 @@ def fit_mt_column_net(
         batch_size=batch_size,
         seed=seed,
         trainer=trainer,
+        ckpt_path=ckpt_path,
     )
     return module
 
 
-def column_config(column_model: Any, unet_normalization: Any) -> tuple[dict[str, Any], dict]:
+def column_config(
+    column_model: Any, unet_normalization: Any, *, lateral: bool = False
+) -> tuple[dict[str, Any], dict]:
     """``(config, state_dict)`` for :class:`~geoinvert.nn.MTUNet` ``column=`` from a trained
     column network (its :class:`~geoinvert.train.modules.RegressionModule` or loaded
-    :class:`~geoinvert.train.artifact.TrainedModel`) and the U-Net's input normalisation."""
+    :class:`~geoinvert.train.artifact.TrainedModel`) and the U-Net's input normalisation;
+    ``lateral`` adds the channel of the profile's median sounding (see :class:`~geoinvert.nn.
+    MTUNet`)."""
     net = column_model.network
     if getattr(net, "architecture", None) != "mt_column":
         raise ValueError(f"column_model: expected an mt_column network, got {type(net).__name__}")
@@ -179,5 +186,7 @@ def column_config(column_model: Any, unet_normalization: Any) -> tuple[dict[str,
         "unet_input_shift": np.asarray(unet_normalization.input_shift).reshape(-1).tolist(),
         "unet_input_scale": np.asarray(unet_normalization.input_scale).reshape(-1).tolist(),
     }
+    if lateral:
+        cfg["lateral"] = True
     state = {k: v.detach().cpu().clone() for k, v in net.state_dict().items()}
     return cfg, state
