@@ -1,7 +1,8 @@
 """One-station MT column network (issue 6, "mt"): train it on cheap 1-D columns of the section
 prior and score it as an estimator on its own.
 
-Scores (log10-resistivity RMS, log10 Ω·m, 2.5 % impedance noise):
+Scores (log10-resistivity RMS, log10 Ω·m, at the training noise, default 2.5 % of the impedance;
+``--layered`` trains on body-free columns, a background network for the U-Net's lateral channel):
 
 * fresh 1-D columns of the full prior (bodies included) and of the layered prior alone (no
   bodies; compare with the one-station Bayes floor of ``mt_floor.py --copies 2``, 0.247);
@@ -43,6 +44,12 @@ def main() -> None:
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument(
+        "--noise", type=float, default=Z_NOISE, help="relative impedance noise (train and score)"
+    )
+    ap.add_argument(
+        "--layered", action="store_true", help="train on body-free columns only (background net)"
+    )
     a = ap.parse_args()
 
     import torch
@@ -55,21 +62,22 @@ def main() -> None:
     a.out.mkdir(parents=True, exist_ok=True)
     td = open_training_data(a.data, "mt")
     prior = store_prior(td)
+    train_prior = dataclasses.replace(prior, n_bodies=(0, 0)) if a.layered else prior
     f = np.asarray(td.frequencies, dtype=float)
     rng = np.random.default_rng(a.seed + 100)
     t0 = time.perf_counter()
-    train = sample_mt_columns(rng, a.columns, f, prior, n_threads=a.threads)
-    val = sample_mt_columns(rng, 20_000, f, prior, n_threads=a.threads)
+    train = sample_mt_columns(rng, a.columns, f, train_prior, n_threads=a.threads)
+    val = sample_mt_columns(rng, 20_000, f, train_prior, n_threads=a.threads)
     t_gen = time.perf_counter() - t0
     t0 = time.perf_counter()
     module = fit_mt_column_net(
-        train, val, frequencies=f, prior=td.attrs.get("prior"), hidden=a.hidden,
-        z_relative=Z_NOISE, epochs=a.epochs, batch_size=a.batch_size, lr=a.lr,
+        train, val, frequencies=f, prior=train_prior.to_dict(), hidden=a.hidden,
+        z_relative=a.noise, epochs=a.epochs, batch_size=a.batch_size, lr=a.lr,
         out_dir=a.out / "fit", seed=a.seed,
     )  # fmt: skip
     t_fit = time.perf_counter() - t0
     save_model(a.out / "mt_column.pt", module)
-    noise = MTImpedanceNoise(Z_NOISE)
+    noise = MTImpedanceNoise(a.noise)
     module.eval()
 
     def predict(x: np.ndarray) -> np.ndarray:
@@ -87,6 +95,8 @@ def main() -> None:
     x_lay, y_lay = sample_mt_columns(test_rng, 20_000, f, layered, n_threads=a.threads)
     res = {
         "columns": a.columns,
+        "layered": a.layered,
+        "noise": a.noise,
         "hidden": a.hidden,
         "epochs": a.epochs,
         "generate_s": t_gen,

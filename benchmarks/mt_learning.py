@@ -147,6 +147,13 @@ def main() -> None:
         action="store_true",
         help="with --column: also the column of the profile's median sounding as a channel",
     )
+    ap.add_argument(
+        "--column-background",
+        type=Path,
+        default=None,
+        help="with --column: a second column network reading the median sounding (implies "
+        "--column-lateral)",
+    )
     ap.add_argument("--no-mirror", action="store_true", help="no mirrored training sections")
     ap.add_argument("--low-frequency-first", action="store_true", help="old orientation (ablation)")
     ap.add_argument("--misfit-sections", type=int, default=200, help="0 = skip the forward")
@@ -231,7 +238,9 @@ def main() -> None:
             high_frequency_first=not a.low_frequency_first,
             bostick=a.bostick,
             column=None if a.column is None else load_model(a.column),
-            column_lateral=a.column_lateral,
+            column_lateral=(
+                load_model(a.column_background) if a.column_background else a.column_lateral
+            ),
             **train.meta(),
         )
         train_s: float | None = time.perf_counter() - start
@@ -264,6 +273,7 @@ def main() -> None:
         "bostick": bool(model.network.get_config().get("bostick")),
         "column": bool(model.network.get_config().get("column")),
         "column_lateral": bool((model.network.get_config().get("column") or {}).get("lateral")),
+        "column_background": None if a.column_background is None else str(a.column_background),
         "train_s": train_s,
         "train_samples_per_s": n_train_examples * a.epochs / train_s if train_s else None,
         "model": str(model_path),

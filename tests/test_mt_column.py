@@ -1,5 +1,7 @@
 """One-station MT column network: sampler, network, frozen U-Net channel, training."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 import torch
@@ -112,6 +114,41 @@ def test_lateral_channel_reads_the_median_sounding(tmp_path):
     rebuilt.load_state_dict(net.state_dict())
     rebuilt.eval(), net.eval()
     torch.testing.assert_close(rebuilt(xs), net(xs))
+
+    # a background network of its own reads the median sounding; the column net the stations
+    layered = dataclasses.replace(PRIOR, n_bodies=(0, 0))
+    bg_data = sample_mt_columns(rng, 500, FREQS, layered)
+    bg = fit_mt_column_net(
+        bg_data, bg_data, frequencies=FREQS, hidden=(24,), z_relative=0.005, epochs=1,
+        batch_size=128, out_dir=tmp_path / "bg", trainer={"progress_bar": False},
+    )  # fmt: skip
+    unet2 = fit_mt_unet(
+        (x, y), (x, y), width=1 / 32, column=col, column_lateral=bg, epochs=1, batch_size=2,
+        frequencies=FREQS, out_dir=tmp_path / "unet2", trainer={"progress_bar": False},
+    )  # fmt: skip
+    net2 = unet2.network
+    assert net2.get_config()["column"]["lateral"]["network"]["hidden"] == [24]
+    ch2 = net2._column_estimate(xs)
+    log_rho2 = ch2 * net2.column_unet_input_scale[:, :1] + net2.column_unet_input_shift[:, :1]
+    with torch.no_grad():
+        expect_bg = bg.network((clean - bg.input_shift) / bg.input_scale)
+        expect_bg = expect_bg * bg.target_scale + bg.target_shift
+    torch.testing.assert_close(log_rho2[:, 1, :, 4], expect_bg, atol=1e-4, rtol=1e-4)
+    torch.testing.assert_close(log_rho2[:, 0, :, 9], expect, atol=1e-4, rtol=1e-4)
+    assert not any(p.requires_grad for p in net2.column_background.parameters())
+    for a, b in zip(
+        net2.column_background.state_dict().values(), bg.network.state_dict().values(), strict=True
+    ):
+        torch.testing.assert_close(a, b)  # U-Net training left the background net unchanged
+    rebuilt2 = build_network({"architecture": "mt_unet", **net2.get_config()})
+    rebuilt2.load_state_dict(net2.state_dict())
+    rebuilt2.eval(), net2.eval()
+    torch.testing.assert_close(rebuilt2(xs), net2(xs))
+    with pytest.raises(ValueError, match="frequencies"):
+        fit_mt_unet((x, y), column=col, column_lateral=bg, frequencies=FREQS * 2, epochs=1,
+                    out_dir=tmp_path / "u3")  # fmt: skip
+    with pytest.raises(ValueError, match="background weights"):
+        net2.set_column_weights(col.network.state_dict())
 
 
 def test_column_config_rejects_other_networks():

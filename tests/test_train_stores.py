@@ -284,10 +284,11 @@ def test_cli_train_mt_column_then_unet_with_lateral_channel(tmp_path):
     assert res.exit_code == 2 and "no MT prior" in res.output, res.output
     res = CliRunner().invoke(app, [*col, "--data", str(mt), *small, "--hidden", "16,x"])
     assert res.exit_code == 2 and "--hidden" in res.output, res.output
-    res = CliRunner().invoke(app, [*col, "--data", str(mt), *small])
+    res = CliRunner().invoke(app, [*col, "--data", str(mt), *small, "--layered"])
     assert res.exit_code == 0, res.output
     assert "fresh-column log10-resistivity RMS" in res.output
     column = load_model(tmp_path / "col.pt")
+    assert list(column.prior["n_bodies"]) == [0, 0]  # --layered: a body-free background net
     assert column.predict(np.zeros((2, 4, 60)), frequencies=freqs).shape == (2, 60)
 
     unet = ["train", "mt", "--data", str(mt), "--out", str(tmp_path / "u.pt"), "--epochs", "1"]
@@ -298,3 +299,10 @@ def test_cli_train_mt_column_then_unet_with_lateral_channel(tmp_path):
     assert res.exit_code == 0, res.output
     net = load_model(tmp_path / "u.pt").network
     assert net.get_config()["column"]["lateral"] is True and net.column_lateral
+    background = ["--column-background", str(tmp_path / "col.pt")]
+    res = CliRunner().invoke(app, [*unet, *background])
+    assert res.exit_code == 2 and "--column" in res.output, res.output
+    res = CliRunner().invoke(app, [*unet, "--column", str(tmp_path / "col.pt"), *background])
+    assert res.exit_code == 0, res.output
+    net = load_model(tmp_path / "u.pt").network
+    assert isinstance(net.get_config()["column"]["lateral"], dict)

@@ -229,6 +229,14 @@ _COLUMN = typer.Option(
 )
 
 
+_COLUMN_BACKGROUND = typer.Option(
+    None,
+    "--column-background",
+    help="With --column: a second column-network artefact (e.g. `train mt-column --layered`) "
+    "that reads the profile's median sounding; implies --column-lateral.",
+)
+
+
 @train_app.command("mt")
 def train_mt(
     data: Path = _DATA,
@@ -251,6 +259,7 @@ def train_mt(
         help="With --column: also the column network's estimate from the profile's median "
         "sounding (the layered background) as an input channel.",
     ),
+    column_background: Path | None = _COLUMN_BACKGROUND,
     seed: int = _SEED,
     runs: Path | None = _RUNS,
     resume: Path | None = _RESUME,
@@ -265,17 +274,24 @@ def train_mt(
             f"{data}: the store's prior gives no section depth (km); use --no-bostick",
             param_hint="--bostick",
         )
-    column_model = None
+    column_model, lateral = None, column_lateral
     if column is not None:
         from geoinvert.train import load_model
         from geoinvert.train.mt import check_column_frequencies
 
-        column_model = load_model(column)
-        try:  # before training, the same check fit_mt_unet makes
-            check_column_frequencies(column_model, td.frequencies)
-        except ValueError as err:
-            raise typer.BadParameter(f"{column}: {err}", param_hint="--column") from err
-    elif column_lateral:
+        for path, hint in ((column, "--column"), (column_background, "--column-background")):
+            if path is None:
+                continue
+            model = load_model(path)
+            try:  # before training, the same check fit_mt_unet makes
+                check_column_frequencies(model, td.frequencies)
+            except ValueError as err:
+                raise typer.BadParameter(f"{path}: {err}", param_hint=hint) from err
+            if hint == "--column":
+                column_model = model
+            else:
+                lateral = model
+    elif column_lateral or column_background is not None:
         raise typer.BadParameter("needs --column MODEL", param_hint="--column-lateral")
     train, test = td.split(test_fraction, seed=seed)
     module = fit_mt_unet(
@@ -283,7 +299,7 @@ def train_mt(
         width=width,
         bostick=bostick,
         column=column_model,
-        column_lateral=column_lateral,
+        column_lateral=lateral,
         batch_size=batch_size,
         out_dir=runs or out.with_suffix(""),
         seed=seed,
@@ -315,6 +331,9 @@ def train_mt_column(
     batch_size: int = typer.Option(1024, "--batch-size", help="Columns per batch."),
     lr: float = typer.Option(2e-3, "--lr", help="Peak learning rate (cosine schedule)."),
     noise: float = typer.Option(0.025, "--noise", help="Relative impedance noise per batch."),
+    layered: bool = typer.Option(
+        False, "--layered", help="Body-free columns only (a background network, low --noise)."
+    ),
     gpus: int | None = _GPUS,
     nodes: int = _NODES,
     seed: int = _SEED,
@@ -323,7 +342,9 @@ def train_mt_column(
 ) -> None:
     """One-station MT column network (for `geoinvert train mt --column`): TE/TM log10 ρa and
     phase at one station → log10 resistivity (Ω·m) column, trained on 1-D columns of the
-    store's section prior (layers and bodies)."""
+    store's section prior (layers and bodies; only layers with --layered)."""
+    import dataclasses
+
     import numpy as np
 
     from geoinvert.earth.priors import MTSectionPrior
@@ -342,6 +363,8 @@ def train_mt_column(
     if not isinstance(rec, dict):
         raise typer.BadParameter(f"{data}: the store records no MT prior", param_hint="--data")
     prior = MTSectionPrior.from_dict(rec)
+    if layered:
+        prior = dataclasses.replace(prior, n_bodies=(0, 0))
     f = np.asarray(td.frequencies, dtype=float)
     rng = np.random.default_rng(seed + 100)  # a fixed draw: --resume sees the same columns
     train = sample_mt_columns(rng, columns, f, prior)
@@ -350,7 +373,7 @@ def train_mt_column(
         train,
         val,
         frequencies=f,
-        prior=rec,
+        prior=prior.to_dict(),
         hidden=widths,
         z_relative=noise,
         epochs=epochs,

@@ -36,7 +36,8 @@ it) but are not trained with it. With ``column["lateral"]`` a second channel hol
 network's estimate from the station-wise median of the sounding curves along the whole profile,
 the same under every station: the prior's layers are flat, so where bodies disturb a minority of
 stations the median sounding is that of the layered background, with the noise of one station
-reduced about tenfold.
+reduced about tenfold. ``column["lateral"]`` may also hold a network of its own for that channel
+(e.g. one trained on body-free columns at that lower noise), in the same format as ``column``.
 """
 
 from __future__ import annotations
@@ -91,9 +92,11 @@ class MTUNet(nn.Module):
         ``None`` (default) or ``{"network": MTColumnNet config, "input_shift", "input_scale"
         (the column network's own standardisation, C x n_frequencies values each), "target_shift",
         "target_scale" (n_depth values each, log10 Ω·m), "unet_input_shift", "unet_input_scale"
-        (C values each: the U-Net's input standardisation), optional "lateral" (bool)}``: add the
-        frozen one-station estimate as an input channel, and with ``lateral`` its estimate from
-        the profile's median sounding as a second one (see the module notes). Load its weights with
+        (C values each: the U-Net's input standardisation), optional "lateral" (True, or a dict
+        {"network", "input_shift", "input_scale", "target_shift", "target_scale"} of a second
+        column network)}``: add the frozen one-station estimate as an input channel, and with
+        ``lateral`` the estimate (of the same or the second network) from the profile's median
+        sounding as another (see the module notes). Load its weights with
         :meth:`set_column_weights` (or with the U-Net's own state dict).
     """
 
@@ -161,7 +164,21 @@ class MTUNet(nn.Module):
                 ("unet_input_scale", (1, c, 1, 1)),
             ):
                 self.register_buffer(f"column_{key}", torch.tensor(cfg[key]).reshape(shape), False)
-            self.column_lateral = bool(cfg.get("lateral", False))
+            lateral = cfg.get("lateral", False)
+            self.column_lateral = bool(lateral)
+            self.column_background: MTColumnNet | None = None
+            if isinstance(lateral, dict):  # a network of its own for the median sounding
+                self.column_background = MTColumnNet(**lateral["network"])
+                for p in self.column_background.parameters():
+                    p.requires_grad_(False)
+                for key, shape in (
+                    ("input_shift", (1, c, nf)),
+                    ("input_scale", (1, c, nf)),
+                    ("target_shift", (1, -1)),
+                    ("target_scale", (1, -1)),
+                ):
+                    t = torch.tensor(lateral[key]).reshape(shape)
+                    self.register_buffer(f"column_background_{key}", t, False)
             c_prev += 2 if self.column_lateral else 1
         self.down = nn.ModuleList()
         for c in chans:
@@ -219,23 +236,39 @@ class MTUNet(nn.Module):
         # the same standardisation as each mode's log10 ρa channel
         return (rho_b - self.bostick_shift[:, 0::2]) / self.bostick_scale[:, 0::2]
 
-    def set_column_weights(self, state: dict) -> None:
-        """Load a trained :class:`MTColumnNet` state dict into the frozen column network."""
+    def set_column_weights(self, state: dict, background: dict | None = None) -> None:
+        """Load trained :class:`MTColumnNet` state dicts into the frozen column network and,
+        when the lateral channel has a network of its own, into that one (``background``)."""
         if self.column is None:
             raise ValueError("set_column_weights: this U-Net has no column network")
         self.column.load_state_dict(state)
+        if (background is None) != (self.column_background is None):
+            raise ValueError(
+                "set_column_weights: background weights are needed exactly when the lateral "
+                "channel has a network of its own"
+            )
+        if background is not None:
+            self.column_background.load_state_dict(background)  # type: ignore[union-attr]
 
     def train(self, mode: bool = True) -> MTUNet:
         super().train(mode)
         if self.column is not None:
             self.column.eval()  # frozen: never in training mode
+            if self.column_background is not None:
+                self.column_background.eval()
         return self
 
-    def _column_net(self, soundings: Tensor) -> Tensor:
-        """log10 ρ (log10 Ω·m) columns (m, nz) of raw soundings (m, C, n_frequencies)."""
+    def _column_net(self, soundings: Tensor, background: bool = False) -> Tensor:
+        """log10 ρ (log10 Ω·m) columns (m, nz) of raw soundings (m, C, n_frequencies), by the
+        column network or (``background``) the lateral channel's own network."""
+        if background and self.column_background is not None:
+            net, pre = self.column_background, "column_background_"
+        else:
+            net, pre = self.column, "column_"
+        shift, scale = getattr(self, pre + "input_shift"), getattr(self, pre + "input_scale")
         with torch.no_grad():
-            out = self.column((soundings - self.column_input_shift) / self.column_input_scale)  # type: ignore[misc]
-        return out * self.column_target_scale + self.column_target_shift
+            out = net((soundings - shift) / scale)  # type: ignore[misc]
+        return out * getattr(self, pre + "target_scale") + getattr(self, pre + "target_shift")
 
     def _column_estimate(self, x: Tensor) -> Tensor:
         """Standardised one-station log10 ρ column under every station (row 0 = surface), and
@@ -245,7 +278,7 @@ class MTUNet(nn.Module):
         log_rho = self._column_net(raw.permute(0, 3, 1, 2).reshape(n * ns, c, nf))
         col = log_rho.reshape(n, ns, -1).permute(0, 2, 1).unsqueeze(1)  # (n, 1, nz, ns)
         if self.column_lateral:
-            background = self._column_net(raw.median(dim=-1).values)  # (n, nz)
+            background = self._column_net(raw.median(dim=-1).values, background=True)  # (n, nz)
             col = torch.cat([col, background[:, None, :, None].expand_as(col)], dim=1)
         if col.shape[-2:] != x.shape[-2:]:
             col = F.interpolate(col, size=tuple(x.shape[-2:]), mode="bilinear")
@@ -267,7 +300,19 @@ def _column_config(cfg: dict, in_channels: int) -> dict:
             f"column: network reads {net.get('in_channels')} channels, the U-Net {in_channels}"
         )
     out: dict = {"network": net}
-    if cfg.get("lateral"):  # only recorded when used: older artefacts have no such key
+    lateral = cfg.get("lateral")
+    if isinstance(lateral, dict):
+        out["lateral"] = _column_config(
+            {**lateral, "unet_input_shift": [0.0], "unet_input_scale": [1.0]}, in_channels
+        )
+        for key in ("unet_input_shift", "unet_input_scale"):
+            del out["lateral"][key]
+        if "lateral" in out["lateral"]:
+            raise ValueError("column: the lateral network cannot have a lateral channel itself")
+        for key in ("n_frequencies", "n_depth"):
+            if int(out["lateral"]["network"][key]) != int(net[key]):
+                raise ValueError(f"column: the lateral network's {key} differs from the column's")
+    elif lateral:  # only recorded when used: older artefacts have no such key
         out["lateral"] = True
     sizes = {
         "input_shift": in_channels * int(net["n_frequencies"]),

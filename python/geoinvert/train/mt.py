@@ -40,7 +40,7 @@ def fit_mt_unet(
     high_frequency_first: bool = True,
     bostick: bool = False,
     column: Any = None,
-    column_lateral: bool = False,
+    column_lateral: Any = False,
     out_shape: Sequence[int] | None = None,
     epochs: int = 50,
     batch_size: int = 8,
@@ -62,8 +62,9 @@ def fit_mt_unet(
     Niblett-Bostick depth-mapped resistivity of each mode as input channels; it needs
     ``frequencies`` (Hz) and a ``prior`` with the section ``depth`` (km). ``column``: a trained
     one-station column network (:func:`~geoinvert.train.fit_mt_column_net`) whose estimate under
-    every station becomes a frozen input channel, with ``column_lateral`` also its estimate from
-    the profile's median sounding. ``**meta``:
+    every station becomes a frozen input channel; ``column_lateral=True`` adds its estimate from
+    the profile's median sounding, a second trained column network (e.g. one of body-free
+    columns at low noise) makes that estimate instead. ``**meta``:
     ``frequencies`` (Hz), ``prior``.
     """
     pl.seed_everything(seed, workers=True, verbose=False)
@@ -82,10 +83,14 @@ def fit_mt_unet(
             "input_shift": norm.input_shift.reshape(-1).tolist(),
             "input_scale": norm.input_scale.reshape(-1).tolist(),
         }
-    column_cfg, column_state = (None, None)
+    column_cfg, column_state, background_state = (None, None, None)
     if column is not None:
         check_column_frequencies(column, meta.get("frequencies"))
-        column_cfg, column_state = column_config(column, norm, lateral=column_lateral)
+        if column_lateral not in (False, True, None):
+            check_column_frequencies(column_lateral, meta.get("frequencies"))
+        column_cfg, column_state, background_state = column_config(
+            column, norm, lateral=column_lateral
+        )
     elif column_lateral:
         raise ValueError("column_lateral: needs a column network (column=...)")
     net = MTUNet(
@@ -97,7 +102,7 @@ def fit_mt_unet(
         column=column_cfg,
     )
     if column_state is not None:
-        net.set_column_weights(column_state)
+        net.set_column_weights(column_state, background_state)
     module = RegressionModule(
         net,
         norm,

@@ -166,27 +166,37 @@ def fit_mt_column_net(
 
 
 def column_config(
-    column_model: Any, unet_normalization: Any, *, lateral: bool = False
-) -> tuple[dict[str, Any], dict]:
-    """``(config, state_dict)`` for :class:`~geoinvert.nn.MTUNet` ``column=`` from a trained
-    column network (its :class:`~geoinvert.train.modules.RegressionModule` or loaded
-    :class:`~geoinvert.train.artifact.TrainedModel`) and the U-Net's input normalisation;
-    ``lateral`` adds the channel of the profile's median sounding (see :class:`~geoinvert.nn.
-    MTUNet`)."""
-    net = column_model.network
+    column_model: Any, unet_normalization: Any, *, lateral: Any = False
+) -> tuple[dict[str, Any], dict, dict | None]:
+    """``(config, state_dict, background_state_dict)`` for :class:`~geoinvert.nn.MTUNet`
+    ``column=`` from a trained column network (its :class:`~geoinvert.train.modules.
+    RegressionModule` or loaded :class:`~geoinvert.train.artifact.TrainedModel`) and the U-Net's
+    input normalisation. ``lateral``: ``True`` adds the channel of the profile's median sounding
+    read by the same network, a second trained column network reads it instead (its state is
+    the third item, else None; see :class:`~geoinvert.nn.MTUNet`)."""
+    cfg, state = _network_config(column_model, "column_model")
+    cfg["unet_input_shift"] = np.asarray(unet_normalization.input_shift).reshape(-1).tolist()
+    cfg["unet_input_scale"] = np.asarray(unet_normalization.input_scale).reshape(-1).tolist()
+    background = None
+    if lateral is True:
+        cfg["lateral"] = True
+    elif lateral is not False and lateral is not None:
+        cfg["lateral"], background = _network_config(lateral, "lateral")
+    return cfg, state, background
+
+
+def _network_config(model: Any, name: str) -> tuple[dict[str, Any], dict]:
+    """Config (network + its normalisation) and state dict of a trained column network."""
+    net = getattr(model, "network", None)
     if getattr(net, "architecture", None) != "mt_column":
-        raise ValueError(f"column_model: expected an mt_column network, got {type(net).__name__}")
-    cn = column_model.normalization
+        raise ValueError(f"{name}: expected an mt_column network, got {type(net).__name__}")
+    cn = model.normalization
     cfg = {
         "network": net.get_config(),
         "input_shift": np.asarray(cn.input_shift).reshape(-1).tolist(),
         "input_scale": np.asarray(cn.input_scale).reshape(-1).tolist(),
         "target_shift": np.asarray(cn.target_shift).reshape(-1).tolist(),
         "target_scale": np.asarray(cn.target_scale).reshape(-1).tolist(),
-        "unet_input_shift": np.asarray(unet_normalization.input_shift).reshape(-1).tolist(),
-        "unet_input_scale": np.asarray(unet_normalization.input_scale).reshape(-1).tolist(),
     }
-    if lateral:
-        cfg["lateral"] = True
     state = {k: v.detach().cpu().clone() for k, v in net.state_dict().items()}
     return cfg, state
