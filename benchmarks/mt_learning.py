@@ -294,6 +294,12 @@ def main() -> None:
             res["rms_log10_body_free"] = float(np.sqrt(np.mean(err[free] ** 2)))
         if (~free).any():
             res["rms_log10_with_bodies"] = float(np.sqrt(np.mean(err[~free] ** 2)))
+    # layers are flat, so a cell off its row's median is a body cell: where the error lives
+    body = np.abs(test.targets - np.median(test.targets, axis=2, keepdims=True)) > 1e-6
+    res["body_cell_fraction"] = float(body.mean())
+    res["rms_log10_body_cells"] = float(np.sqrt(np.mean(err[body] ** 2))) if body.any() else None
+    res["rms_log10_layer_cells"] = float(np.sqrt(np.mean(err[~body] ** 2)))
+    res["body_cells_share_of_squared_error"] = float(np.sum(err[body] ** 2) / np.sum(err**2))
     # the error by depth: what the data can and cannot resolve
     res["rms_by_depth_row"] = np.sqrt(np.mean(err**2, axis=(0, 2))).round(4).tolist()
     if a.misfit_sections:
