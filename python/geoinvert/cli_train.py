@@ -224,7 +224,7 @@ def train_rf(
 _COLUMN = typer.Option(
     None,
     "--column",
-    help="One-station column-network artefact (benchmarks/mt_column.py) whose per-station "
+    help="One-station column-network artefact (`geoinvert train mt-column`) whose per-station "
     "estimate becomes a frozen input channel; it must expect the store's frequencies (Hz).",
 )
 
