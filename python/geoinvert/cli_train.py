@@ -237,6 +237,20 @@ _COLUMN_BACKGROUND = typer.Option(
 )
 
 
+def _column_model(path: Path, frequencies: Any, hint: str) -> Any:
+    """A column-network artefact, refused before training (the check fit_mt_unet makes) when
+    it expects other frequencies (Hz) than the store's."""
+    from geoinvert.train import load_model
+    from geoinvert.train.mt import check_column_frequencies
+
+    model = load_model(path)
+    try:
+        check_column_frequencies(model, frequencies)
+    except ValueError as err:
+        raise typer.BadParameter(f"{path}: {err}", param_hint=hint) from err
+    return model
+
+
 @train_app.command("mt")
 def train_mt(
     data: Path = _DATA,
@@ -276,21 +290,9 @@ def train_mt(
         )
     column_model, lateral = None, column_lateral
     if column is not None:
-        from geoinvert.train import load_model
-        from geoinvert.train.mt import check_column_frequencies
-
-        for path, hint in ((column, "--column"), (column_background, "--column-background")):
-            if path is None:
-                continue
-            model = load_model(path)
-            try:  # before training, the same check fit_mt_unet makes
-                check_column_frequencies(model, td.frequencies)
-            except ValueError as err:
-                raise typer.BadParameter(f"{path}: {err}", param_hint=hint) from err
-            if hint == "--column":
-                column_model = model
-            else:
-                lateral = model
+        column_model = _column_model(column, td.frequencies, "--column")
+        if column_background is not None:
+            lateral = _column_model(column_background, td.frequencies, "--column-background")
     elif column_lateral or column_background is not None:
         raise typer.BadParameter("needs --column MODEL", param_hint="--column-lateral")
     train, test = td.split(test_fraction, seed=seed)
